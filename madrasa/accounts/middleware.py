@@ -1,0 +1,44 @@
+"""Session rules for signed-in people: idle timeout, and the second factor for staff."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+
+from .services import needs_second_factor
+
+LAST_SEEN_KEY = "madrasa_last_seen"
+# Write the timestamp at most once a minute: a session write per request would be wasteful.
+TOUCH_EVERY_SECONDS = 60
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            expired = (
+                isinstance(last_seen, int)
+                and now - last_seen > settings.MADRASA_IDLE_TIMEOUT_SECONDS
+            )
+            verified = user.is_verified()  # type: ignore[union-attr]  # added by django_otp OTPMiddleware
+            unverified = not verified and needs_second_factor(user)  # type: ignore[arg-type]  # a User here
+            if expired or unverified:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"code": "session_expired", "detail": "Session expired."}, status=401
+                    )
+                return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+            if not isinstance(last_seen, int) or now - last_seen >= TOUCH_EVERY_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)

@@ -1,0 +1,51 @@
+"""The REST API root: /api/v1/, OpenAPI at /api/v1/openapi.json (committed in openapi/)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from madrasa.accounts.api import router as accounts_router
+from madrasa.accounts.api import session_auth
+from madrasa.core.errors import DomainError
+from madrasa.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="Madrasa API",
+    version="1",
+    description="National student information system. Every endpoint is scoped to the caller.",
+    auth=session_auth,
+    urls_namespace="api-v1",
+    docs_url=None,
+)
+api.add_router("", accounts_router)
+api.add_router("", registry_router)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": exc.code, "detail": str(exc.message)}, status=exc.http_status
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "not_authenticated", "detail": "Sign in first."}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "invalid_input", "detail": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "http_error", "detail": str(exc)}, status=exc.status_code
+    )

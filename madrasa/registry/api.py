@@ -1,0 +1,95 @@
+"""Registry endpoints: thin adapters over access.py and selectors.py."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router
+
+from madrasa.accounts.selectors import Actor
+
+from .access import access_province, access_region, access_school, access_student
+from .models import Province, School, Student
+from .schemas import ProvinceCountOut, ProvinceOut, RegionDetailOut, RegionOut, SchoolOut, StudentOut
+from .selectors import count_by_province, list_reference_provinces, list_reference_regions
+
+router = Router(tags=["registry"])
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
+
+
+def _province_out(p: Province) -> ProvinceOut:
+    return ProvinceOut(
+        code=p.code, region_code=p.region.code, kind=p.kind, name_fr=p.name_fr, name_ar=p.name_ar
+    )
+
+
+@router.get("/regions", response=list[RegionOut], operation_id="registry_list_regions")
+def list_regions(request: HttpRequest) -> list[RegionOut]:
+    """The 12 regions (reference data, readable by every signed-in role)."""
+    return [RegionOut.from_orm(r) for r in list_reference_regions()]
+
+
+@router.get("/provinces", response=list[ProvinceOut], operation_id="registry_list_provinces")
+def list_provinces(request: HttpRequest) -> list[ProvinceOut]:
+    """The 75 prefectures and provinces (reference data)."""
+    return [_province_out(p) for p in list_reference_provinces()]
+
+
+@router.get("/regions/{code}", response=RegionDetailOut, operation_id="registry_get_region")
+def get_region(request: HttpRequest, code: str) -> RegionDetailOut:
+    """A region's dashboard figures, for the ministry and the region's academy."""
+    actor = _actor(request)
+    region = access_region(actor, code)
+    rows = count_by_province(actor, region)
+    return RegionDetailOut(
+        code=region.code,
+        name_fr=region.name_fr,
+        name_ar=region.name_ar,
+        chef_lieu_fr=region.chef_lieu_fr,
+        provinces=[ProvinceCountOut(**row.__dict__) for row in rows],
+    )
+
+
+@router.get("/provinces/{code}", response=ProvinceOut, operation_id="registry_get_province")
+def get_province(request: HttpRequest, code: str) -> ProvinceOut:
+    return _province_out(access_province(_actor(request), code))
+
+
+def _school_out(s: School) -> SchoolOut:
+    return SchoolOut(
+        uuid=s.uuid,
+        code=s.code,
+        name_fr=s.name_fr,
+        name_ar=s.name_ar,
+        province_code=s.province.code,
+        milieu=s.milieu,
+        sector=s.sector,
+    )
+
+
+@router.get("/schools/{school_uuid}", response=SchoolOut, operation_id="registry_get_school")
+def get_school(request: HttpRequest, school_uuid: UUID) -> SchoolOut:
+    return _school_out(access_school(_actor(request), school_uuid))
+
+
+def _student_out(s: Student) -> StudentOut:
+    return StudentOut(
+        uuid=s.uuid,
+        national_code=s.national_code,
+        first_name_ar=s.first_name_ar,
+        last_name_ar=s.last_name_ar,
+        first_name_latn=s.first_name_latn,
+        last_name_latn=s.last_name_latn,
+        birth_date=s.birth_date,
+        gender=s.gender,
+        school_uuid=s.school.uuid if s.school else None,
+    )
+
+
+@router.get("/pupils/{student_uuid}", response=StudentOut, operation_id="registry_get_pupil")
+def get_pupil(request: HttpRequest, student_uuid: UUID) -> StudentOut:
+    return _student_out(access_student(_actor(request), student_uuid))

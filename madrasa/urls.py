@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from madrasa.accounts import views as accounts_views
+from madrasa.registry import views as registry_views
+from madrasa.web import views as web_views
+
+from .api import api
+
+accounts_patterns = (
+    [
+        path("login/", accounts_views.login_view, name="login"),
+        path("login/otp/", accounts_views.second_factor_view, name="second_factor"),
+        path("logout/", accounts_views.logout_view, name="logout"),
+    ],
+    "accounts",
+)
+
+registry_patterns = (
+    [
+        path("territory/", registry_views.region_list, name="region_list"),
+        path("territory/regions/<str:code>/", registry_views.region_detail, name="region_detail"),
+        path(
+            "territory/provinces/<str:code>/",
+            registry_views.province_detail,
+            name="province_detail",
+        ),
+        path("schools/<uuid:school_uuid>/", registry_views.school_detail, name="school_detail"),
+        path("pupils/<uuid:student_uuid>/", registry_views.student_detail, name="student_detail"),
+    ],
+    "registry",
+)
+
+web_patterns = (
+    [
+        path("", web_views.home, name="home"),
+        path("audit/", web_views.audit_log, name="audit_log"),
+        path("healthz", web_views.healthz, name="healthz"),
+    ],
+    "web",
+)
+
+urlpatterns = [
+    path("", include(web_patterns)),
+    path("", include(registry_patterns)),
+    path("accounts/", include(accounts_patterns)),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,61 @@
+"""The page shell: the home page that fits each role, the audit log page, the health check."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from madrasa.accounts.http import any_view, page
+from madrasa.accounts.roles import Role
+from madrasa.accounts.selectors import Actor
+from madrasa.core.selectors import search_audit_events
+from madrasa.registry.access import visible_provinces, visible_regions, visible_schools, visible_students
+from madrasa.registry.selectors import list_reference_regions
+
+
+@require_GET
+@page()
+def home(request: HttpRequest, actor: Actor) -> HttpResponse:
+    role = actor.primary_role
+    context: dict[str, object] = {"role": role}
+    if role == Role.MINISTRY:
+        context |= {
+            "regions": list_reference_regions(),
+            "school_count": visible_schools(actor).count(),
+            "pupil_count": visible_students(actor).count(),
+        }
+    elif role in {Role.ACADEMY, Role.DIRECTORATE}:
+        context |= {
+            "regions": visible_regions(actor),
+            "provinces": visible_provinces(actor).select_related("region"),
+            "school_count": visible_schools(actor).count(),
+            "pupil_count": visible_students(actor).count(),
+        }
+    elif role in {Role.DIRECTOR, Role.TEACHER}:
+        context |= {"schools": visible_schools(actor).select_related("province")}
+    elif role in {Role.PARENT, Role.PUPIL}:
+        context |= {"pupils": visible_students(actor).select_related("school")}
+    return render(request, "web/home.html", context)
+
+
+@require_GET
+@page(roles=frozenset({Role.MINISTRY}))
+def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    events = search_audit_events(query)
+    paginator = Paginator(events, 50)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    return render(request, "web/audit.html", {"page_obj": page_obj, "q": query})
+
+
+@require_GET
+@never_cache
+@any_view
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
