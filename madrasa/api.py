@@ -39,9 +39,7 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(
-        request, {"code": "invalid_input", "detail": exc.errors}, status=422
-    )
+    return api.create_response(request, {"code": "invalid_input", "detail": exc.errors}, status=422)
 
 
 @api.exception_handler(HttpError)

@@ -1,10 +1,10 @@
 """The `madrasa` command: Django's management commands with Madrasa's settings.
 
-    madrasa demo [--port 8123]   set up a demo database and serve it
-    madrasa serve [--port 8000]  serve the application
-    madrasa migrate              apply database migrations
-    madrasa audit verify         check the audit log's hash chain
-    madrasa help                 every other command
+madrasa demo [--port 8123]   set up a demo database and serve it
+madrasa serve [--port 8000]  serve the application
+madrasa migrate              apply database migrations
+madrasa audit verify         check the audit log's hash chain
+madrasa help                 every other command
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ SECRET_KEY = env_secret("MADRASA_SECRET_KEY")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured(
-            "MADRASA_SECRET_KEY (or MADRASA_SECRET_KEY_FILE) must be set when MADRASA_ENV=production"
+            "MADRASA_SECRET_KEY (or MADRASA_SECRET_KEY_FILE) must be set "
+            "when MADRASA_ENV=production"
         )
     SECRET_KEY = _development_secret_key()
 
@@ -156,7 +157,8 @@ def database_from_env() -> dict[str, Any]:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must start with postgresql:// or sqlite:///, got {url.split(':', 1)[0]!r}"
+            "DATABASE_URL must start with postgresql:// or sqlite:///, "
+            f"got {url.split(':', 1)[0]!r}"
         )
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
@@ -253,7 +255,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Africa/Casablanca"
-# Digits used when Madrasa formats numbers: "latn" (0-9, Morocco's usage) or "arab" (٠-٩).
+# Digits used when Madrasa formats numbers: "latn" (0-9, Morocco's usage) or "arab"
+# (Arabic-Indic digits).
 MADRASA_DIGITS = env_str("MADRASA_DIGITS", "latn")
 if MADRASA_DIGITS not in {"latn", "arab"}:
     raise ImproperlyConfigured(f"MADRASA_DIGITS={MADRASA_DIGITS!r} must be latn or arab")
@@ -261,6 +264,8 @@ if MADRASA_DIGITS not in {"latn", "arab"}:
 # --- Static files ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -17,7 +17,7 @@ from .settings import VAR_DIR
 
 _run = uuid.uuid4().hex[:10]
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105 fast, tests only
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if os.environ.get("MADRASA_TEST_DB", "sqlite") == "postgres":
     _url = os.environ.get(

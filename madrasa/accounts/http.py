@@ -58,7 +58,7 @@ def page(
             except PermissionDenied:
                 raise DjangoPermissionDenied from None
 
-        return wrapped
+        return wrapped  # type: ignore[return-value]  # wraps() keeps the inner signature
 
     return decorator
 

@@ -59,7 +59,9 @@ def create_user(
     if not username:
         raise InvalidInput(_("A username is required."))
     if User.objects.filter(username__iexact=username).exists():
-        raise InvalidInput(_("The username %(username)s is already taken.") % {"username": username})
+        raise InvalidInput(
+            _("The username %(username)s is already taken.") % {"username": username}
+        )
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     if password is None:
         user.set_unusable_password()
@@ -237,9 +239,7 @@ def login_with_password(*, username: str, password: str, ip_address: str | None)
     return LoginResult(user=user, needs_second_factor=needs_otp)
 
 
-def verify_second_factor(
-    *, user: User, token: str, ip_address: str | None
-) -> TOTPDevice:
+def verify_second_factor(*, user: User, token: str, ip_address: str | None) -> TOTPDevice:
     """Check a TOTP code for `user`; failures count towards the same throttle."""
     if is_throttled(username=user.get_username(), ip_address=ip_address):
         raise generic_refusal()

@@ -12,11 +12,11 @@ class RequestContext:
     ip_address: str | None = None
 
 
-_context: ContextVar[RequestContext] = ContextVar("madrasa_request", default=RequestContext())
+_context: ContextVar[RequestContext | None] = ContextVar("madrasa_request", default=None)
 
 
 def current_request_context() -> RequestContext:
-    return _context.get()
+    return _context.get() or RequestContext()
 
 
 def set_request_context(context: RequestContext) -> object:

@@ -30,7 +30,9 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        token = set_request_context(RequestContext(request_id=request_id, ip_address=client_ip(request)))
+        token = set_request_context(
+            RequestContext(request_id=request_id, ip_address=client_ip(request))
+        )
         try:
             response = self.get_response(request)
         finally:

@@ -14,11 +14,11 @@ class AppendOnlyError(Exception):
 class AuditEvent(models.Model):
     """One audited action: who did what to which object, when and from where.
 
-    PII: actor username, IP address; retention: 10 years (legal archive of school records).
+    PII: actor username, IP address; retention: 10 years, legal archive.
 
-    Entries are only ever inserted. `row_hash = sha256(prev_hash || canonical(entry))`, so a changed,
-    inserted or deleted entry breaks the chain; `AuditChainHead` remembers the last entry so a
-    deleted tail is detected too. On PostgreSQL a trigger refuses UPDATE and DELETE.
+    Entries are only ever inserted. `row_hash = sha256(prev_hash || canonical(entry))`, so a
+    changed, inserted or deleted entry breaks the chain; `AuditChainHead` remembers the last
+    entry so a deleted tail is detected too. On PostgreSQL a trigger refuses UPDATE and DELETE.
     """
 
     seq = models.BigIntegerField(unique=True)

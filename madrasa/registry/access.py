@@ -93,10 +93,7 @@ def access_province(actor: Actor, code: str) -> Province:
 
 def access_school(actor: Actor, school_uuid: UUID) -> School:
     school = (
-        visible_schools(actor)
-        .select_related("province__region")
-        .filter(uuid=school_uuid)
-        .first()
+        visible_schools(actor).select_related("province__region").filter(uuid=school_uuid).first()
     )
     if school is None:
         raise NotFound(_("No such school."))

@@ -11,7 +11,14 @@ from madrasa.accounts.selectors import Actor
 
 from .access import access_province, access_region, access_school, access_student
 from .models import Province, School, Student
-from .schemas import ProvinceCountOut, ProvinceOut, RegionDetailOut, RegionOut, SchoolOut, StudentOut
+from .schemas import (
+    ProvinceCountOut,
+    ProvinceOut,
+    RegionDetailOut,
+    RegionOut,
+    SchoolOut,
+    StudentOut,
+)
 from .selectors import count_by_province, list_reference_provinces, list_reference_regions
 
 router = Router(tags=["registry"])

@@ -76,4 +76,6 @@ def list_province_schools(actor: Actor, province: Province) -> QuerySet[School]:
 
 
 def list_school_students(actor: Actor, school: School) -> QuerySet[Student]:
-    return visible_students(actor).filter(school=school).order_by("last_name_latn", "first_name_latn")
+    return (
+        visible_students(actor).filter(school=school).order_by("last_name_latn", "first_name_latn")
+    )

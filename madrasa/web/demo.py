@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Model
 
 from madrasa.accounts.models import User
 from madrasa.accounts.roles import Role
@@ -17,16 +18,38 @@ from madrasa.registry.services import create_school, create_student, load_territ
 DEMO_PASSWORD = "madrasa-demo-2026"  # noqa: S105  printed on purpose: demo accounts only
 
 FIRST_NAMES = [
-    ("Yassine", "ياسين", "M"), ("Aya", "آية", "F"), ("Omar", "عمر", "M"), ("Salma", "سلمى", "F"),
-    ("Mehdi", "المهدي", "M"), ("Imane", "إيمان", "F"), ("Hamza", "حمزة", "M"), ("Khadija", "خديجة", "F"),
-    ("Ayoub", "أيوب", "M"), ("Fatima Zahra", "فاطمة الزهراء", "F"), ("Anas", "أنس", "M"),
-    ("Hiba", "هبة", "F"), ("Zakaria", "زكرياء", "M"), ("Nour", "نور", "F"), ("Adam", "آدم", "M"),
-    ("Meryem", "مريم", "F"), ("Ilyas", "إلياس", "M"), ("Rania", "رانية", "F"),
+    ("Yassine", "ياسين", "M"),
+    ("Aya", "آية", "F"),
+    ("Omar", "عمر", "M"),
+    ("Salma", "سلمى", "F"),
+    ("Mehdi", "المهدي", "M"),
+    ("Imane", "إيمان", "F"),
+    ("Hamza", "حمزة", "M"),
+    ("Khadija", "خديجة", "F"),
+    ("Ayoub", "أيوب", "M"),
+    ("Fatima Zahra", "فاطمة الزهراء", "F"),
+    ("Anas", "أنس", "M"),
+    ("Hiba", "هبة", "F"),
+    ("Zakaria", "زكرياء", "M"),
+    ("Nour", "نور", "F"),
+    ("Adam", "آدم", "M"),
+    ("Meryem", "مريم", "F"),
+    ("Ilyas", "إلياس", "M"),
+    ("Rania", "رانية", "F"),
 ]
 LAST_NAMES = [
-    ("Alaoui", "العلوي"), ("Bennani", "بناني"), ("El Idrissi", "الإدريسي"), ("Tazi", "التازي"),
-    ("Berrada", "برادة"), ("Amrani", "العمراني"), ("Chraibi", "الشرايبي"), ("Fassi", "الفاسي"),
-    ("Ouazzani", "الوزاني"), ("Naciri", "الناصري"), ("Lahlou", "لحلو"), ("Benjelloun", "بنجلون"),
+    ("Alaoui", "العلوي"),
+    ("Bennani", "بناني"),
+    ("El Idrissi", "الإدريسي"),
+    ("Tazi", "التازي"),
+    ("Berrada", "برادة"),
+    ("Amrani", "العمراني"),
+    ("Chraibi", "الشرايبي"),
+    ("Fassi", "الفاسي"),
+    ("Ouazzani", "الوزاني"),
+    ("Naciri", "الناصري"),
+    ("Lahlou", "لحلو"),
+    ("Benjelloun", "بنجلون"),
 ]
 SCHOOLS = [
     # code, French name, Arabic name, province code, milieu
@@ -110,14 +133,42 @@ def build_demo() -> list[DemoAccount]:
     child_a, child_b = pupils["20001A"][0], pupils["20001A"][1]
     rabat = Province.objects.get(code="421")
     rsk = Region.objects.get(code="04")
-    plan = [
+    plan: list[tuple[str, str, str, Role, dict[str, Model], str]] = [
         ("ministere", "Nadia", "Bennis", Role.MINISTRY, {}, "national"),
         ("aref.rsk", "Karim", "Sefrioui", Role.ACADEMY, {"region": rsk}, rsk.name_fr),
         ("dp.rabat", "Latifa", "Mansouri", Role.DIRECTORATE, {"province": rabat}, rabat.name_fr),
-        ("directeur.ibnsina", "Rachid", "Kettani", Role.DIRECTOR, {"school": ibn_sina}, ibn_sina.name_fr),
-        ("enseignant.ibnsina", "Samira", "Ziani", Role.TEACHER, {"school": ibn_sina}, ibn_sina.name_fr),
-        ("parent.demo", "Hassan", child_a.last_name_latn, Role.PARENT, {"student": child_a}, child_a.national_code),
-        ("eleve.demo", child_a.first_name_latn, child_a.last_name_latn, Role.PUPIL, {"student": child_a}, child_a.national_code),
+        (
+            "directeur.ibnsina",
+            "Rachid",
+            "Kettani",
+            Role.DIRECTOR,
+            {"school": ibn_sina},
+            ibn_sina.name_fr,
+        ),
+        (
+            "enseignant.ibnsina",
+            "Samira",
+            "Ziani",
+            Role.TEACHER,
+            {"school": ibn_sina},
+            ibn_sina.name_fr,
+        ),
+        (
+            "parent.demo",
+            "Hassan",
+            child_a.last_name_latn,
+            Role.PARENT,
+            {"student": child_a},
+            child_a.national_code,
+        ),
+        (
+            "eleve.demo",
+            child_a.first_name_latn,
+            child_a.last_name_latn,
+            Role.PUPIL,
+            {"student": child_a},
+            child_a.national_code,
+        ),
         ("agence.demo", "Agence", "Aide sociale", Role.AGENCY, {}, "API client, no pages"),
     ]
     accounts = []

@@ -13,7 +13,12 @@ from madrasa.accounts.http import any_view, page
 from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor
 from madrasa.core.selectors import search_audit_events
-from madrasa.registry.access import visible_provinces, visible_regions, visible_schools, visible_students
+from madrasa.registry.access import (
+    visible_provinces,
+    visible_regions,
+    visible_schools,
+    visible_students,
+)
 from madrasa.registry.selectors import list_reference_regions
 
 

@@ -27,12 +27,12 @@ DROP FUNCTION IF EXISTS madrasa_audit_append_only();
 def forward(apps, schema_editor):
     apps.get_model("core", "AuditChainHead").objects.get_or_create(id=1)
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        schema_editor.execute(PG_FORWARD, params=None)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD)
+        schema_editor.execute(PG_BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 """Locale-aware numbers and dates for templates, with a choice of digits (latn or arab).
 
-    {% load madrasa_l10n %}  {{ count|num }}  {{ mark|num:2 }}  {{ birth_date|ldate }}
+{% load madrasa_l10n %}  {{ count|num }}  {{ mark|num:2 }}  {{ birth_date|ldate }}
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from madrasa.registry.services import load_territory
 
 
 class Command(BaseCommand):
-    help = "Create or update the regions and prefectures/provinces from the shipped reference files."
+    help = (
+        "Create or update the regions and prefectures/provinces from the shipped reference files."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -19,7 +21,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc.message)) from None
         self.stdout.write(
-            f"territory: {result.regions_created} regions created, {result.regions_updated} updated; "
+            f"territory: {result.regions_created} regions created, "
+            f"{result.regions_updated} updated; "
             f"{result.provinces_created} prefectures/provinces created, "
             f"{result.provinces_updated} updated"
         )

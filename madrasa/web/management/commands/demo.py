@@ -27,9 +27,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         accounts = build_demo()
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Madrasa demo is ready. Demo accounts (one per role):"))
+        self.stdout.write(
+            self.style.SUCCESS("Madrasa demo is ready. Demo accounts (one per role):")
+        )
         width = max(len(a.username) for a in accounts)
-        self.stdout.write(f"  {'login'.ljust(width)}  {'password'.ljust(len(DEMO_PASSWORD))}  role — scope")
+        self.stdout.write(
+            f"  {'login'.ljust(width)}  {'password'.ljust(len(DEMO_PASSWORD))}  role — scope"
+        )
         for account in accounts:
             self.stdout.write(
                 f"  {account.username.ljust(width)}  {DEMO_PASSWORD}  "

@@ -1,0 +1,115 @@
+"""Shared fixtures: a small world with one actor per role, each with an object inside its
+scope ("own") and the same kind of object outside it ("other")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+
+from madrasa.accounts.models import User
+from madrasa.accounts.roles import Role
+from madrasa.accounts.selectors import Actor, get_actor
+from madrasa.accounts.services import assign_role, create_user
+from madrasa.registry.models import Province, Region, School, Student
+from madrasa.registry.services import create_school, create_student, load_territory
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105  test fixture, not a secret
+
+
+@dataclass
+class World:
+    region: Region
+    other_region: Region
+    province: Province
+    other_province: Province
+    school: School
+    other_school: School
+    student: Student
+    other_student: Student
+    users: dict[Role, User] = field(default_factory=dict)
+
+    def actor(self, role: Role) -> Actor:
+        return get_actor(User.objects.get(pk=self.users[role].pk))
+
+    def client(self, role: Role) -> Client:
+        client = Client()
+        client.force_login(self.users[role])
+        return client
+
+
+def build_world() -> World:
+    load_territory(actor=None)
+    region = Region.objects.get(code="04")
+    other_region = Region.objects.get(code="06")
+    province = Province.objects.get(code="421")  # Rabat, in region 04
+    other_province = Province.objects.get(code="141")  # Casablanca, in region 06
+    school = create_school(
+        actor=None,
+        code="T0001",
+        name_fr="École Ibn Sina",
+        name_ar="مدرسة ابن سينا",
+        province=province,
+        milieu="urban",
+    )
+    other_school = create_school(
+        actor=None,
+        code="T0002",
+        name_fr="École Al Farabi",
+        name_ar="مدرسة الفارابي",
+        province=other_province,
+        milieu="rural",
+    )
+    student = create_student(
+        actor=None,
+        national_code="A100000001",
+        first_name_ar="ياسين",
+        last_name_ar="العلوي",
+        first_name_latn="Yassine",
+        last_name_latn="Alaoui",
+        birth_date=date(2012, 3, 1),
+        gender="M",
+        school=school,
+    )
+    other_student = create_student(
+        actor=None,
+        national_code="B200000002",
+        first_name_ar="سلمى",
+        last_name_ar="بناني",
+        first_name_latn="Salma",
+        last_name_latn="Bennani",
+        birth_date=date(2011, 5, 9),
+        gender="F",
+        school=other_school,
+    )
+    world = World(
+        region, other_region, province, other_province, school, other_school, student, other_student
+    )
+    scopes: dict[Role, dict[str, Model]] = {
+        Role.MINISTRY: {},
+        Role.ACADEMY: {"region": region},
+        Role.DIRECTORATE: {"province": province},
+        Role.DIRECTOR: {"school": school},
+        Role.TEACHER: {"school": school},
+        Role.PARENT: {"student": student},
+        Role.PUPIL: {"student": student},
+        Role.AGENCY: {},
+    }
+    for role, scope in scopes.items():
+        user = create_user(actor=None, username=f"{role.value}.user", password=PASSWORD)
+        assign_role(actor=None, user=user, role=role, **scope)
+        world.users[role] = user
+    return world
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def pytest_report_header() -> str:
+    return f"madrasa test database: {os.environ.get('MADRASA_TEST_DB', 'sqlite')}"

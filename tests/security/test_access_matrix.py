@@ -1,0 +1,123 @@
+"""T4: every route x method x role, with an object inside and outside the actor's scope."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import World
+from madrasa.accounts.roles import Role
+
+MATRIX_PATH = Path(__file__).resolve().parents[2] / "security" / "access_matrix.yaml"
+MATRIX: dict[str, Any] = yaml.safe_load(MATRIX_PATH.read_text(encoding="utf-8"))
+ROUTES: dict[str, dict[str, Any]] = MATRIX["routes"]
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def walk(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found: list[tuple[str, URLPattern]] = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            found.extend(walk(pattern, prefix + str(pattern.pattern)))
+        else:
+            found.append((prefix + str(pattern.pattern), pattern))
+    return found
+
+
+def test_every_route_is_in_the_access_matrix() -> None:
+    routes = {route for route, _ in walk(get_resolver())}
+    missing = sorted(routes - set(ROUTES))
+    stale = sorted(set(ROUTES) - routes)
+    assert not missing, f"add these routes to {MATRIX_PATH.name}: {missing}"
+    assert not stale, f"these routes in {MATRIX_PATH.name} no longer exist: {stale}"
+
+
+def _object_value(world: World, kind: str | None, *, own: bool) -> str:
+    if kind == "region":
+        return (world.region if own else world.other_region).code
+    if kind == "province":
+        return (world.province if own else world.other_province).code
+    if kind == "school":
+        return str((world.school if own else world.other_school).uuid)
+    if kind == "student":
+        return str((world.student if own else world.other_student).uuid)
+    raise AssertionError(f"unknown object kind {kind}")
+
+
+def _url(route: str, value: str | None) -> str:
+    return "/" + (PARAM.sub(value, route) if value is not None else route)
+
+
+def _cells() -> list[tuple[str, str, str]]:
+    cells = []
+    for route, spec in ROUTES.items():
+        for method in HTTP_METHODS:
+            for who in spec.get(method, {}):
+                cells.append((route, method, who))
+    return cells
+
+
+def _client(world: World, who: str) -> Client:
+    if who == "anonymous":
+        return Client()
+    return world.client(Role(who))
+
+
+def _call(client: Client, method: str, url: str) -> Any:
+    return getattr(client, method.lower())(url)
+
+
+@pytest.mark.parametrize(("route", "method", "who"), _cells())
+def test_access_matrix_cell(world: World, route: str, method: str, who: str) -> None:
+    spec = ROUTES[route]
+    rule = spec[method][who]
+    kind = spec.get("object")
+    client = _client(world, who)
+    has_param = bool(PARAM.search(route))
+    own_url = _url(route, _object_value(world, kind, own=True) if has_param else None)
+    other_url = _url(route, _object_value(world, kind, own=False) if has_param else None)
+
+    if rule == "open":
+        response = _call(client, method, own_url)
+        assert response.status_code < 500
+        return
+    own = _call(client, method, own_url)
+    other = _call(client, method, other_url) if has_param else own
+    if rule in {"all", "allow"}:
+        assert own.status_code == 200, (own_url, own.status_code)
+        assert other.status_code == 200, (other_url, other.status_code)
+    elif rule == "own":
+        assert own.status_code == 200, (own_url, own.status_code)
+        assert other.status_code in {403, 404}, (other_url, other.status_code)
+    elif rule == "deny":
+        for response, url in ((own, own_url), (other, other_url)):
+            assert not 200 <= response.status_code < 300, (url, response.status_code)
+            if who == "anonymous" and route.startswith("api/"):
+                assert response.status_code in {401, 404}
+            elif who == "anonymous":
+                assert response.status_code == 302
+                assert "/accounts/login/" in response["Location"]
+    else:
+        raise AssertionError(f"unknown rule {rule!r} for {route} {method} {who}")
+    # A refused answer never carries the other pupil's national code.
+    if rule != "all" and not 200 <= other.status_code < 300:
+        assert world.other_student.national_code.encode() not in other.content
+
+
+def test_no_page_or_api_leaks_the_other_pupil_to_a_parent(world: World) -> None:
+    client = world.client(Role.PARENT)
+    for route, spec in ROUTES.items():
+        if "GET" not in spec:
+            continue
+        has_param = bool(PARAM.search(route))
+        kind = spec.get("object")
+        url = _url(route, _object_value(world, kind, own=False) if has_param else None)
+        body = client.get(url).content
+        assert world.other_student.national_code.encode() not in body, url
