@@ -130,7 +130,24 @@ def build_demo() -> list[DemoAccount]:
         pupils[code] = _ensure_pupils(schools[code], 24, 1 + index * 100, rng)
 
     ibn_sina = schools["20001A"]
-    child_a, child_b = pupils["20001A"][0], pupils["20001A"][1]
+    child_a, child_b = (
+        Student.objects.filter(national_code=code).first()
+        or create_student(
+            actor=None,
+            national_code=code,
+            first_name_ar=first_ar,
+            last_name_ar="العلوي",
+            first_name_latn=first_latn,
+            last_name_latn="Alaoui",
+            birth_date=born,
+            gender=gender,
+            school=ibn_sina,
+        )
+        for code, first_latn, first_ar, gender, born in (
+            (_code(900), "Yassine", "ياسين", "M", date(2014, 3, 1)),
+            (_code(901), "Salma", "سلمى", "F", date(2016, 11, 20)),
+        )
+    )
     rabat = Province.objects.get(code="421")
     rsk = Region.objects.get(code="04")
     plan: list[tuple[str, str, str, Role, dict[str, Model], str]] = [

@@ -32,8 +32,11 @@ def num(value: int | float | Decimal | None, places: int | None = None) -> str:
     pattern = None
     if places is not None:
         pattern = "#,##0." + "0" * int(places) if int(places) > 0 else "#,##0"
-    return format_decimal(
-        value, format=pattern, locale=babel_locale(), numbering_system=settings.MADRASA_DIGITS
+    # Babel switches the separators for the numbering system; _digits switches the digits.
+    return _digits(
+        format_decimal(
+            value, format=pattern, locale=babel_locale(), numbering_system=settings.MADRASA_DIGITS
+        )
     )
 
 

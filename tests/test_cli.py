@@ -1,0 +1,67 @@
+"""The `madrasa` command end to end: demo set-up (twice), serving, audit verification."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.demo_server import ROOT, demo_env, running_demo
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("MADRASA_TEST_DB") == "postgres",
+    reason="the demo runs on its own SQLite file; once per `make test` is enough",
+)
+
+
+def _madrasa(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "madrasa.cli", *args],
+        cwd=ROOT,
+        env=demo_env(var_dir),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_demo_sets_up_prints_every_role_and_is_quick_the_second_time(tmp_path: Path) -> None:
+    first = _madrasa(tmp_path, "demo", "--no-serve")
+    assert first.returncode == 0, first.stderr
+    for login in (
+        "ministere",
+        "aref.rsk",
+        "dp.rabat",
+        "directeur.ibnsina",
+        "enseignant.ibnsina",
+        "parent.demo",
+        "eleve.demo",
+        "agence.demo",
+    ):
+        assert login in first.stdout
+    assert "madrasa-demo-2026" in first.stdout
+    assert (tmp_path / "madrasa.sqlite3").exists()
+    started = time.monotonic()
+    second = _madrasa(tmp_path, "demo", "--no-serve")
+    assert second.returncode == 0, second.stderr
+    assert time.monotonic() - started < 30
+    verify = _madrasa(tmp_path, "audit", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "audit log intact" in verify.stdout
+
+
+def test_demo_serves_the_site(tmp_path: Path) -> None:
+    with running_demo(tmp_path) as server:
+        with urllib.request.urlopen(f"{server.url}/accounts/login/", timeout=5) as response:  # noqa: S310  local demo server
+            html = response.read().decode()
+        assert 'dir="rtl"' in html
+        with urllib.request.urlopen(
+            f"{server.url}/static/madrasa/madrasa.css", timeout=5
+        ) as response:  # noqa: S310  local demo server
+            assert response.status == 200
