@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test install lint openapi messages bench clean
+.PHONY: demo test install lint openapi messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Madrasa needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'

@@ -84,6 +84,8 @@ if not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
 
 ALLOWED_HOSTS = [h for h in env_str("MADRASA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# Behind a reverse proxy that sets X-Forwarded-For, the client address is its first hop.
+MADRASA_TRUST_X_FORWARDED_FOR = env_bool("MADRASA_TRUST_X_FORWARDED_FOR", default=False)
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("MADRASA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

@@ -15,7 +15,7 @@ import dj_database_url
 from .settings import *  # noqa: F403
 from .settings import VAR_DIR
 
-_run = uuid.uuid4().hex[:10]
+_run = os.environ.get("MADRASA_TEST_RUN_ID") or uuid.uuid4().hex[:10]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

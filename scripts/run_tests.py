@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def lint() -> list[str]:
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "--quiet", "."]),
         ("bandit", [str(BIN / "bandit"), "-r", "madrasa", "-q", "-ll", "-c", "pyproject.toml"]),
         ("import contracts", [str(BIN / "lint-imports")]),
-        ("mypy", [str(BIN / "mypy"), "madrasa", "tests", "scripts"]),
+        ("mypy", [str(BIN / "mypy"), "madrasa", "tests", "scripts", "conftest.py"]),
         (
             "migrations up to date",
             [str(BIN / "madrasa"), "makemigrations", "--check", "--dry-run"],
@@ -67,6 +68,18 @@ def postgres_reachable() -> str | None:
     except Exception as exc:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
     return None
+
+
+def drop_leftover_database(name: str) -> None:
+    """pytest-django drops its database, except when a run dies during set-up; we do it then."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
+        for suffix in ("", "_gw0", "_gw1"):
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name + suffix))
+            )
 
 
 def ensure_chromium() -> str | None:
@@ -128,10 +141,14 @@ def main() -> int:
     results.append(("sqlite", code, counts))
     why_no_pg = postgres_reachable()
     if why_no_pg is None:
+        run_id = uuid.uuid4().hex[:10]
         code, counts = pytest(
-            "postgres", {**env, "MADRASA_TEST_DB": "postgres"}, options.pytest_args
+            "postgres",
+            {**env, "MADRASA_TEST_DB": "postgres", "MADRASA_TEST_RUN_ID": run_id},
+            options.pytest_args,
         )
         results.append(("postgres", code, counts))
+        drop_leftover_database(f"test_madrasa_{run_id}")
     elif CI:
         print(f"\nFAIL: PostgreSQL unreachable at {PG_URL} and CI=true: {why_no_pg}")
         failures.append("postgres unreachable")

@@ -56,12 +56,15 @@ def test_demo_sets_up_prints_every_role_and_is_quick_the_second_time(tmp_path: P
     assert "audit log intact" in verify.stdout
 
 
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310  our local demo server
+        return int(response.status), response.read().decode()
+
+
 def test_demo_serves_the_site(tmp_path: Path) -> None:
     with running_demo(tmp_path) as server:
-        with urllib.request.urlopen(f"{server.url}/accounts/login/", timeout=5) as response:  # noqa: S310  local demo server
-            html = response.read().decode()
+        status, html = _get(f"{server.url}/accounts/login/")
+        assert status == 200
         assert 'dir="rtl"' in html
-        with urllib.request.urlopen(
-            f"{server.url}/static/madrasa/madrasa.css", timeout=5
-        ) as response:  # noqa: S310  local demo server
-            assert response.status == 200
+        status, _css = _get(f"{server.url}/static/madrasa/madrasa.css")
+        assert status == 200

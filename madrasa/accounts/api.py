@@ -18,7 +18,8 @@ class ActorSessionAuth(SessionAuth):
         user = request.user
         if isinstance(user, User) and user.is_authenticated and user.is_active:
             actor = get_actor(user)
-            return actor if actor.roles else None
+            # Agencies will authenticate as OAuth clients (agency API issue), never by session.
+            return actor if actor.uses_pages else None
         return None
 
 

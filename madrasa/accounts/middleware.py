@@ -1,4 +1,5 @@
-"""Session rules for signed-in people: idle timeout, and the second factor for staff."""
+"""Session rules for signed-in people: an idle timeout, an absolute lifetime counted from
+sign-in (Django's own cookie age restarts at every save), and the second factor for staff."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from .models import User
 from .services import needs_second_factor
 
 LAST_SEEN_KEY = "madrasa_last_seen"
+SIGNED_IN_KEY = "madrasa_signed_in"
 # Write the timestamp at most once a minute: a session write per request would be wasteful.
 TOUCH_EVERY_SECONDS = 60
+
+
+def start_session_clock(request: HttpRequest) -> None:
+    """Called right after sign-in: the absolute lifetime counts from here."""
+    now = int(time.time())
+    request.session[SIGNED_IN_KEY] = now
+    request.session[LAST_SEEN_KEY] = now
 
 
 class IdleTimeoutMiddleware:
@@ -27,10 +36,13 @@ class IdleTimeoutMiddleware:
         if isinstance(user, User) and user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_KEY)
-            expired = (
+            signed_in = request.session.setdefault(SIGNED_IN_KEY, now)
+            idle = (
                 isinstance(last_seen, int)
                 and now - last_seen > settings.MADRASA_IDLE_TIMEOUT_SECONDS
             )
+            too_old = isinstance(signed_in, int) and now - signed_in > settings.SESSION_COOKIE_AGE
+            expired = idle or too_old
             is_verified = getattr(user, "is_verified", None)  # added by django_otp's middleware
             verified = callable(is_verified) and bool(is_verified())
             unverified = not verified and needs_second_factor(user)

@@ -1,6 +1,7 @@
-"""Writes about accounts: users, role assignments, sign-in and second factors.
+"""Accounts: users, role assignments, sign-in and second factors.
 
-Every function here is atomic and writes an audit entry.
+Every function that writes is atomic and records an audit entry. The sign-in checks
+(`login_with_password`, `is_throttled`) live here too because they record failures.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = [
     "enrol_totp_device",
     "login_with_password",
     "record_login_failure",
+    "record_login_success",
+    "record_logout",
     "revoke_role",
     "verify_second_factor",
 ]

@@ -18,6 +18,7 @@ from django_otp import login as otp_login
 from madrasa.core.middleware import client_ip
 
 from .forms import LoginForm, SecondFactorForm
+from .middleware import start_session_clock
 from .models import User
 from .services import (
     LoginRefused,
@@ -66,6 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[PENDING_KEY] = [result.user.pk, int(time.time())]
                 return redirect(f"{settings.LOGIN_URL_PATH}otp/?next={_next_url(request)}")
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+            start_session_clock(request)
             record_login_success(user=result.user, second_factor=False)
             return redirect(_next_url(request))
     elif request.method == "POST":
@@ -104,6 +106,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(PENDING_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            start_session_clock(request)
             otp_login(request, device)
             record_login_success(user=user, second_factor=True)
             return redirect(_next_url(request))

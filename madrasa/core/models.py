@@ -18,7 +18,8 @@ class AuditEvent(models.Model):
 
     Entries are only ever inserted. `row_hash = sha256(prev_hash || canonical(entry))`, so a
     changed, inserted or deleted entry breaks the chain; `AuditChainHead` remembers the last
-    entry so a deleted tail is detected too. On PostgreSQL a trigger refuses UPDATE and DELETE.
+    entry so a deleted tail is detected too. On PostgreSQL a trigger refuses UPDATE, DELETE
+    and TRUNCATE.
     """
 
     seq = models.BigIntegerField(unique=True)

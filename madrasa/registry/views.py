@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from madrasa.accounts.http import page
+from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor
 
 from .access import access_province, access_region, access_school, access_student, visible_regions
@@ -16,7 +17,7 @@ from .selectors import count_by_province, list_province_schools, list_school_stu
 
 
 @require_GET
-@page()
+@page(roles=frozenset({Role.MINISTRY, Role.ACADEMY}))
 def region_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     regions = visible_regions(actor)
     return render(request, "registry/region_list.html", {"regions": regions})

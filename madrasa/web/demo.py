@@ -173,7 +173,7 @@ def build_demo() -> list[DemoAccount]:
         (
             "parent.demo",
             "Hassan",
-            child_a.last_name_latn,
+            "Alaoui",
             Role.PARENT,
             {"student": child_a},
             child_a.national_code,

@@ -164,3 +164,37 @@ def test_a_64_character_password_signs_in(world: World) -> None:
 
     assign_role(actor=None, user=User.objects.get(username="long.pass"), role=Role.MINISTRY)
     assert _login(Client(), "long.pass", long_password) == 302
+
+
+def test_a_session_ends_after_eight_hours_even_when_used(world: World) -> None:
+    import time_machine
+
+    with time_machine.travel("2026-11-24 08:00:00Z", tick=False) as traveller:
+        client = Client()
+        assert _login(client, "parent.user", PASSWORD) == 302
+        for _ in range(16):  # a request every 29 minutes keeps the idle timer happy
+            traveller.shift(29 * 60)
+            assert client.get("/").status_code == 200
+        traveller.shift(29 * 60)  # 8 h 13 min after sign-in
+        assert client.get("/").status_code == 302
+
+
+@override_settings(MADRASA_TRUST_X_FORWARDED_FOR=True)
+def test_behind_a_trusted_proxy_the_client_address_is_the_first_hop(world: World) -> None:
+    Client().post(
+        LOGIN,
+        {"username": "nobody", "password": "wrong-password"},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.254",
+    )
+    assert AuditEvent.objects.get(action="login.fail").ip_address == "198.51.100.9"
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(world: World) -> None:
+    Client().post(
+        LOGIN,
+        {"username": "nobody", "password": "wrong-password"},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.9",
+    )
+    assert AuditEvent.objects.get(action="login.fail").ip_address == "10.0.0.254"

@@ -12,7 +12,7 @@ EXPECTED_ON_HOME = {
     Role.MINISTRY: ["Casablanca-Settat", "/audit/"],
     Role.ACADEMY: ["Rabat-Salé-Kénitra", "/territory/regions/04/"],
     Role.DIRECTORATE: ["/territory/provinces/421/"],
-    Role.DIRECTOR: ["École Ibn Sina", f"/schools/"],
+    Role.DIRECTOR: ["École Ibn Sina", "/schools/"],
     Role.TEACHER: ["École Ibn Sina"],
     Role.PARENT: ["Yassine Alaoui", "/pupils/"],
     Role.PUPIL: ["Yassine Alaoui"],

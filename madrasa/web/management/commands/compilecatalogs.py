@@ -35,4 +35,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         written = compile_catalogs([Path(p) for p in settings.LOCALE_PATHS])
-        self.stdout.write(f"catalogues: {len(written)} compiled")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"catalogues: {len(written)} compiled")
