@@ -34,7 +34,7 @@ lint: $(STAMP)
 openapi: $(STAMP)
 	MADRASA_ENV=test $(BIN)/madrasa export_openapi_schema --api madrasa.api.api --indent 2 --sorted --output openapi/madrasa-v1.json
 
-## make messages: extract translatable strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext)
+## make messages: extract translatable strings into madrasa/locale/*/LC_MESSAGES/django.po (needs GNU gettext)
 messages: $(STAMP)
 	$(BIN)/madrasa makemessages -l ar -l fr -l en --ignore=.venv --ignore=var --no-location
 

@@ -55,7 +55,7 @@ def test_every_madrasa_model_declares_its_personal_data() -> None:
 
 @pytest.mark.parametrize("lang", ["ar", "fr", "en"])
 def test_the_translation_catalogue_is_complete(lang: str) -> None:
-    path = ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"
+    path = ROOT / "madrasa" / "locale" / lang / "LC_MESSAGES" / "django.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
     untranslated = [

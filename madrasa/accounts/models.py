@@ -78,7 +78,10 @@ class RoleAssignment(models.Model):
                     | _scope_check(Role.AGENCY)
                 ),
                 name="role_assignment_scope_matches_role",
-                violation_error_message=_("This role needs exactly its own kind of scope."),
+                violation_error_message=_(
+                    "This role must be scoped to exactly one item of the matching kind "
+                    "(region, province, school or pupil)."
+                ),
             ),
             # One assignment per user, role and scope (a NULL scope counts as one value).
             models.UniqueConstraint(

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madrasa.core.audit import record_event
@@ -40,6 +41,15 @@ __all__ = [
     "revoke_role",
     "verify_second_factor",
 ]
+
+
+SCOPE_LABELS = {
+    None: gettext_lazy("none (national)"),
+    "region": pgettext_lazy("scope kind", "region"),
+    "province": pgettext_lazy("scope kind", "prefecture or province"),
+    "school": pgettext_lazy("scope kind", "school"),
+    "student": pgettext_lazy("scope kind", "pupil"),
+}
 
 
 class LoginRefused(DomainError):
@@ -102,7 +112,7 @@ def assign_role(
         if (given[field_name] is not None) != (field_name == needed):
             raise InvalidInput(
                 _("The role %(role)s needs a scope of kind %(kind)s.")
-                % {"role": role.label, "kind": needed or _("none (national)")}
+                % {"role": role.label, "kind": SCOPE_LABELS[needed]}
             )
     scope_ids = {f"{name}_id": _scope_object_id(obj) for name, obj in given.items()}
     assignment, created = RoleAssignment.objects.get_or_create(
@@ -214,9 +224,14 @@ def login_with_password(*, username: str, password: str, ip_address: str | None)
     """Check a username and password. Refusals say the same thing whatever went wrong."""
     if is_throttled(username=username, ip_address=ip_address):
         record_login_failure(username=username, ip_address=ip_address, reason="throttled")
+        minutes = settings.MADRASA_LOGIN_WINDOW_SECONDS // 60
         raise LoginRefused(
-            _("Too many failed attempts. Wait %(minutes)d minutes and try again.")
-            % {"minutes": settings.MADRASA_LOGIN_WINDOW_SECONDS // 60},
+            ngettext(
+                "Too many failed attempts. Wait %(minutes)d minute and try again.",
+                "Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                minutes,
+            )
+            % {"minutes": minutes},
             code="login_throttled",
         )
     user = authenticate(username=username, password=password)
@@ -227,7 +242,8 @@ def login_with_password(*, username: str, password: str, ip_address: str | None)
     if not roles & PAGE_ROLES:
         record_login_failure(username=username, ip_address=ip_address, reason="no_page_role")
         raise LoginRefused(
-            _("This account is an API client and cannot sign in to pages."), code="api_client"
+            _("This account is an API client and cannot sign in to the web interface."),
+            code="api_client",
         )
     needs_otp = needs_second_factor(user)
     if needs_otp and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():

@@ -64,7 +64,10 @@ def load_territory(*, actor: Any, data_dir: Path = DATA_DIR) -> TerritoryLoad:
     )
     if len(region_rows) != EXPECTED_REGIONS or len(province_rows) != EXPECTED_PROVINCES:
         raise InvalidInput(
-            _("The territory files hold %(r)d regions and %(p)d provinces; expected 12 and 75.")
+            _(
+                "The territory files hold %(r)d regions and %(p)d prefectures and provinces; "
+                "expected 12 and 75."
+            )
             % {"r": len(region_rows), "p": len(province_rows)}
         )
     counts = {"rc": 0, "ru": 0, "pc": 0, "pu": 0}

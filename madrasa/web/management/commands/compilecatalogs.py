@@ -1,4 +1,4 @@
-"""`madrasa compilecatalogs`: compile locale/*/LC_MESSAGES/*.po to .mo with Babel.
+"""`madrasa compilecatalogs`: compile madrasa/locale/*/LC_MESSAGES/*.po to .mo with Babel.
 
 Django's own `compilemessages` needs GNU gettext installed; this needs only Python, so
 `make demo` and `make test` work on a machine that has nothing but Python.
