@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from .models import User
 from .services import needs_second_factor
@@ -50,7 +51,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse(
-                        {"code": "session_expired", "detail": "Session expired."}, status=401
+                        {"code": "session_expired", "detail": _("Your session has expired.")},
+                        status=401,
                     )
                 return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
             if not isinstance(last_seen, int) or now - last_seen >= TOUCH_EVERY_SECONDS:
