@@ -28,6 +28,7 @@ registry_patterns = (
             name="province_detail",
         ),
         path("schools/<uuid:school_uuid>/", registry_views.school_detail, name="school_detail"),
+        path("pupils/", registry_views.student_search, name="student_search"),
         path("pupils/<uuid:student_uuid>/", registry_views.student_detail, name="student_detail"),
     ],
     "registry",

@@ -1,25 +1,34 @@
-"""Registry endpoints: thin adapters over access.py and selectors.py."""
+"""Registry endpoints: thin adapters over access.py and selectors.py.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: ninja reads the annotations of functions wrapped
+by @paginate from the wrapper's module, so they must be real objects, not strings.
+"""
 
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
 
 from madrasa.accounts.selectors import Actor
 
 from .access import access_province, access_region, access_school, access_student
-from .models import Province, School, Student
+from .models import Province, School
 from .schemas import (
     ProvinceCountOut,
     ProvinceOut,
     RegionDetailOut,
     RegionOut,
     SchoolOut,
+    StudentFilter,
     StudentOut,
 )
-from .selectors import count_by_province, list_reference_provinces, list_reference_regions
+from .selectors import (
+    count_by_province,
+    list_reference_provinces,
+    list_reference_regions,
+    search_students,
+)
 
 router = Router(tags=["registry"])
 
@@ -83,20 +92,19 @@ def get_school(request: HttpRequest, school_uuid: UUID) -> SchoolOut:
     return _school_out(access_school(_actor(request), school_uuid))
 
 
-def _student_out(s: Student) -> StudentOut:
-    return StudentOut(
-        uuid=s.uuid,
-        national_code=s.national_code,
-        first_name_ar=s.first_name_ar,
-        last_name_ar=s.last_name_ar,
-        first_name_latn=s.first_name_latn,
-        last_name_latn=s.last_name_latn,
-        birth_date=s.birth_date,
-        gender=s.gender,
-        school_uuid=s.school.uuid if s.school else None,
-    )
-
-
 @router.get("/pupils/{student_uuid}", response=StudentOut, operation_id="registry_get_pupil")
 def get_pupil(request: HttpRequest, student_uuid: UUID) -> StudentOut:
-    return _student_out(access_student(_actor(request), student_uuid))
+    return StudentOut.from_orm(access_student(_actor(request), student_uuid))
+
+
+@router.get("/pupils", response=list[StudentOut], operation_id="registry_list_pupils")
+@paginate(PageNumberPagination, page_size=50)
+def list_pupils(
+    request: HttpRequest,
+    # ninja declares a query schema as a default (B008); its stub calls Query generic (type-arg)
+    filters: StudentFilter = Query(...),  # type: ignore[type-arg]  # noqa: B008
+) -> list[StudentOut]:
+    """Search the pupils the caller may see, by national code or by name in either script."""
+    actor = _actor(request)
+    school = access_school(actor, filters.school) if filters.school else None
+    return search_students(actor, filters.q, school)  # type: ignore[return-value]  # paginate() slices the queryset, then StudentOut reads each row

@@ -96,6 +96,8 @@ class Student(models.Model):
     school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="students"
     )
+    # Every name in both scripts, normalised by rules.student_search_key; kept by the services.
+    search_key = models.CharField(max_length=500, blank=True, default="", editable=False)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["national_code"]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class RegionOut(Schema):
@@ -53,3 +54,13 @@ class StudentOut(Schema):
     birth_date: date
     gender: str
     school_uuid: UUID | None
+
+    @staticmethod
+    def resolve_school_uuid(obj: Any) -> UUID | None:
+        school = getattr(obj, "school", None)
+        return school.uuid if school is not None else None
+
+
+class StudentFilter(Schema):
+    q: str = Field("", max_length=100, description="national code, or words of a name (ar or latn)")
+    school: UUID | None = Field(None, description="only pupils of this school")

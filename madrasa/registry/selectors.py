@@ -10,6 +10,7 @@ from madrasa.accounts.selectors import Actor
 
 from .access import visible_schools, visible_students
 from .models import Province, Region, School, Student
+from .rules import looks_like_national_code, normalise_name
 
 __all__ = [
     "TerritoryCount",
@@ -18,7 +19,10 @@ __all__ = [
     "list_reference_provinces",
     "list_reference_regions",
     "list_school_students",
+    "search_students",
 ]
+
+MAX_SEARCH_WORDS = 6
 
 
 def list_reference_regions() -> QuerySet[Region]:
@@ -79,3 +83,22 @@ def list_school_students(actor: Actor, school: School) -> QuerySet[Student]:
     return (
         visible_students(actor).filter(school=school).order_by("last_name_latn", "first_name_latn")
     )
+
+
+def search_students(
+    actor: Actor, query: str = "", school: School | None = None
+) -> QuerySet[Student]:
+    """Pupils the actor may see, found by national code or by any name in either script.
+
+    Names match whatever their accents, case, hamza forms, taa marbuta or alif maqsura: each word
+    typed must appear in the pupil's normalised names.
+    """
+    students = visible_students(actor).select_related("school")
+    if school is not None:
+        students = students.filter(school=school)
+    query = query.strip()
+    if looks_like_national_code(query):
+        return students.filter(national_code=query.upper())
+    for word in normalise_name(query).split()[:MAX_SEARCH_WORDS]:
+        students = students.filter(search_key__contains=word)
+    return students.order_by("last_name_latn", "first_name_latn", "id")

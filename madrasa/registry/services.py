@@ -15,6 +15,7 @@ from madrasa.core.audit import record_event
 from madrasa.core.errors import InvalidInput
 
 from .models import Province, Region, School, Student
+from .rules import student_search_key
 
 __all__ = ["TerritoryLoad", "create_school", "create_student", "load_territory"]
 
@@ -171,6 +172,7 @@ def create_student(
         birth_date=birth_date,
         gender=gender,
         school=school,
+        search_key=student_search_key(first_name_ar, last_name_ar, first_name_latn, last_name_latn),
     )
     record_event(
         actor=actor, action="student.create", object_type="student", object_id=student.uuid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -13,7 +14,12 @@ from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor
 
 from .access import access_province, access_region, access_school, access_student, visible_regions
-from .selectors import count_by_province, list_province_schools, list_school_students
+from .selectors import (
+    count_by_province,
+    list_province_schools,
+    list_school_students,
+    search_students,
+)
 
 
 @require_GET
@@ -54,3 +60,12 @@ def school_detail(request: HttpRequest, actor: Actor, school_uuid: UUID) -> Http
 def student_detail(request: HttpRequest, actor: Actor, student_uuid: UUID) -> HttpResponse:
     student = access_student(actor, student_uuid)
     return render(request, "registry/student_detail.html", {"student": student})
+
+
+@require_GET
+@page()
+def student_search(request: HttpRequest, actor: Actor) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    students = search_students(actor, query)
+    page_obj = Paginator(students, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/student_search.html", {"page_obj": page_obj, "q": query})

@@ -60,3 +60,26 @@ def test_the_pupil_endpoint_uses_a_bounded_number_of_queries(
     client = world.client(Role.DIRECTOR)
     with django_assert_max_num_queries(8):  # type: ignore[operator]  # pytest-django fixture
         assert client.get(f"/api/v1/pupils/{world.student.uuid}").status_code == 200
+
+
+def test_pupil_search_is_paginated_and_scoped(world: World) -> None:
+    body = world.client(Role.ACADEMY).get("/api/v1/pupils", {"q": "alaoui"}).json()
+    assert body["count"] == 1
+    assert body["items"][0]["national_code"] == "A100000001"
+    assert body["items"][0]["school_uuid"] == str(world.school.uuid)
+    nothing = world.client(Role.ACADEMY).get("/api/v1/pupils", {"q": "salma"}).json()
+    assert nothing == {"items": [], "count": 0}
+
+
+def test_pupil_search_in_another_school_is_refused(world: World) -> None:
+    response = world.client(Role.DIRECTOR).get(
+        "/api/v1/pupils", {"school": str(world.other_school.uuid)}
+    )
+    assert response.status_code == 404
+
+
+def test_an_overlong_search_is_a_422_naming_the_field(world: World) -> None:
+    response = world.client(Role.MINISTRY).get("/api/v1/pupils", {"q": "x" * 101})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+    assert "q" in str(response.json()["detail"])

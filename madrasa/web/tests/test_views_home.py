@@ -85,3 +85,10 @@ def test_the_health_check_answers_without_a_session() -> None:
     response = Client().get("/healthz")
     assert response.json() == {"status": "ok"}
     assert response["X-Request-Id"]
+
+
+def test_the_pupil_search_page_finds_by_arabic_name(world: World) -> None:
+    client = world.client(Role.DIRECTORATE)
+    html = client.get("/pupils/", {"q": "ياسين"}).content.decode()
+    assert "A100000001" in html
+    assert "B200000002" not in html
