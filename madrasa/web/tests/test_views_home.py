@@ -92,3 +92,18 @@ def test_the_pupil_search_page_finds_by_arabic_name(world: World) -> None:
     html = client.get("/pupils/", {"q": "ياسين"}).content.decode()
     assert "A100000001" in html
     assert "B200000002" not in html
+
+
+def test_the_audit_log_pages_through_entries(world: World) -> None:
+    from madrasa.core.audit import record_event
+
+    for i in range(60):
+        record_event(actor=None, action="test.event", object_id=i)
+    client = world.client(Role.MINISTRY)
+    client.cookies["madrasa_language"] = "en"
+    first = client.get("/audit/").content.decode()
+    assert "Page 1 of" in first
+    assert "Older entries" in first
+    assert "Newer entries" not in first
+    second = client.get("/audit/", {"page": 2}).content.decode()
+    assert "Newer entries" in second
