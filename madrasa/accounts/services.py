@@ -25,7 +25,8 @@ from madrasa.core.audit import record_event
 from madrasa.core.errors import DomainError, InvalidInput, PermissionDenied
 
 from .models import LoginFailure, RoleAssignment, User
-from .roles import PAGE_ROLES, SCOPE_FIELD, SCOPE_FIELDS, STAFF_ROLES, Role
+from .roles import SCOPE_FIELD, SCOPE_FIELDS, Role
+from .selectors import get_actor
 
 __all__ = [
     "LoginRefused",
@@ -197,17 +198,8 @@ def record_login_failure(*, username: str, ip_address: str | None, reason: str) 
     )
 
 
-def user_roles(user: User) -> set[Role]:
-    return {
-        Role(r)
-        for r in RoleAssignment.objects.filter(user=user, is_active=True).values_list(
-            "role", flat=True
-        )
-    }
-
-
 def needs_second_factor(user: User) -> bool:
-    return bool(settings.MADRASA_REQUIRE_MFA and user_roles(user) & STAFF_ROLES)
+    return bool(settings.MADRASA_REQUIRE_MFA and get_actor(user).is_staff_role)
 
 
 @dataclass(frozen=True)
@@ -238,8 +230,7 @@ def login_with_password(*, username: str, password: str, ip_address: str | None)
     if not isinstance(user, User):
         record_login_failure(username=username, ip_address=ip_address, reason="credentials")
         raise generic_refusal()
-    roles = user_roles(user)
-    if not roles & PAGE_ROLES:
+    if not get_actor(user).uses_pages:
         record_login_failure(username=username, ip_address=ip_address, reason="no_page_role")
         raise LoginRefused(
             _("This account is an API client and cannot sign in to the web interface."),

@@ -6,6 +6,7 @@ by @paginate from the wrapper's module, so they must be real objects, not string
 
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import PageNumberPagination, paginate
@@ -13,7 +14,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from madrasa.accounts.selectors import Actor
 
 from .access import access_province, access_region, access_school, access_student
-from .models import Province, School
+from .models import Province, Region, School, Student
 from .schemas import (
     ProvinceCountOut,
     ProvinceOut,
@@ -37,22 +38,16 @@ def _actor(request: HttpRequest) -> Actor:
     return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
 
 
-def _province_out(p: Province) -> ProvinceOut:
-    return ProvinceOut(
-        code=p.code, region_code=p.region.code, kind=p.kind, name_fr=p.name_fr, name_ar=p.name_ar
-    )
-
-
 @router.get("/regions", response=list[RegionOut], operation_id="registry_list_regions")
-def list_regions(request: HttpRequest) -> list[RegionOut]:
+def list_regions(request: HttpRequest) -> QuerySet[Region]:
     """The 12 regions (reference data, readable by every signed-in role)."""
-    return [RegionOut.from_orm(r) for r in list_reference_regions()]
+    return list_reference_regions()
 
 
 @router.get("/provinces", response=list[ProvinceOut], operation_id="registry_list_provinces")
-def list_provinces(request: HttpRequest) -> list[ProvinceOut]:
+def list_provinces(request: HttpRequest) -> QuerySet[Province]:
     """The 75 prefectures and provinces (reference data)."""
-    return [_province_out(p) for p in list_reference_provinces()]
+    return list_reference_provinces()
 
 
 @router.get("/regions/{code}", response=RegionDetailOut, operation_id="registry_get_region")
@@ -71,30 +66,18 @@ def get_region(request: HttpRequest, code: str) -> RegionDetailOut:
 
 
 @router.get("/provinces/{code}", response=ProvinceOut, operation_id="registry_get_province")
-def get_province(request: HttpRequest, code: str) -> ProvinceOut:
-    return _province_out(access_province(_actor(request), code))
-
-
-def _school_out(s: School) -> SchoolOut:
-    return SchoolOut(
-        uuid=s.uuid,
-        code=s.code,
-        name_fr=s.name_fr,
-        name_ar=s.name_ar,
-        province_code=s.province.code,
-        milieu=s.milieu,
-        sector=s.sector,
-    )
+def get_province(request: HttpRequest, code: str) -> Province:
+    return access_province(_actor(request), code)
 
 
 @router.get("/schools/{school_uuid}", response=SchoolOut, operation_id="registry_get_school")
-def get_school(request: HttpRequest, school_uuid: UUID) -> SchoolOut:
-    return _school_out(access_school(_actor(request), school_uuid))
+def get_school(request: HttpRequest, school_uuid: UUID) -> School:
+    return access_school(_actor(request), school_uuid)
 
 
 @router.get("/pupils/{student_uuid}", response=StudentOut, operation_id="registry_get_pupil")
-def get_pupil(request: HttpRequest, student_uuid: UUID) -> StudentOut:
-    return StudentOut.from_orm(access_student(_actor(request), student_uuid))
+def get_pupil(request: HttpRequest, student_uuid: UUID) -> Student:
+    return access_student(_actor(request), student_uuid)
 
 
 @router.get("/pupils", response=list[StudentOut], operation_id="registry_list_pupils")
@@ -103,8 +86,8 @@ def list_pupils(
     request: HttpRequest,
     # ninja declares a query schema as a default (B008); its stub calls Query generic (type-arg)
     filters: StudentFilter = Query(...),  # type: ignore[type-arg]  # noqa: B008
-) -> list[StudentOut]:
+) -> QuerySet[Student]:
     """Search the pupils the caller may see, by national code or by name in either script."""
     actor = _actor(request)
     school = access_school(actor, filters.school) if filters.school else None
-    return search_students(actor, filters.q, school)  # type: ignore[return-value]  # paginate() slices the queryset, then StudentOut reads each row
+    return search_students(actor, filters.q, school)

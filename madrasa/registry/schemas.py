@@ -17,6 +17,11 @@ class RegionOut(Schema):
 class ProvinceOut(Schema):
     code: str
     region_code: str
+
+    @staticmethod
+    def resolve_region_code(obj: Any) -> str:
+        return str(obj.region.code)
+
     kind: str
     name_fr: str
     name_ar: str
@@ -42,6 +47,10 @@ class SchoolOut(Schema):
     province_code: str
     milieu: str
     sector: str
+
+    @staticmethod
+    def resolve_province_code(obj: Any) -> str:
+        return str(obj.province.code)
 
 
 class StudentOut(Schema):
