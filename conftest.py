@@ -16,7 +16,12 @@ from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor, get_actor
 from madrasa.accounts.services import assign_role, create_user
 from madrasa.registry.models import Province, Region, School, Student
-from madrasa.registry.services import create_school, create_student, load_territory
+from madrasa.registry.services import (
+    create_school,
+    create_student,
+    load_structure,
+    load_territory,
+)
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105  test fixture, not a secret
 
@@ -44,6 +49,7 @@ class World:
 
 def build_world() -> World:
     load_territory(actor=None)
+    load_structure(actor=None)
     region = Region.objects.get(code="04")
     other_region = Region.objects.get(code="06")
     province = Province.objects.get(code="421")  # Rabat, in region 04

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "madrasa.core",
     "madrasa.accounts",
     "madrasa.registry",
+    "madrasa.enrolment",
     "madrasa.web",
 ]
 
@@ -259,6 +260,14 @@ USE_TZ = True
 TIME_ZONE = "Africa/Casablanca"
 # Digits used when Madrasa formats numbers: "latn" (0-9, Morocco's usage) or "arab"
 # (Arabic-Indic digits).
+# National pupil codes (registry.rules.NationalCodeFormat): a letter per region, then digits, the
+# last of which is a Luhn check digit unless the check is "none".
+MADRASA_NATIONAL_CODE_DIGITS = env_int("MADRASA_NATIONAL_CODE_DIGITS", 9)
+MADRASA_NATIONAL_CODE_CHECK = env_str("MADRASA_NATIONAL_CODE_CHECK", "luhn")
+MADRASA_NATIONAL_CODE_LETTERS = env_str("MADRASA_NATIONAL_CODE_LETTERS", "ABCDEFGHIJKL")
+if MADRASA_NATIONAL_CODE_CHECK not in {"luhn", "none"}:
+    raise ImproperlyConfigured("MADRASA_NATIONAL_CODE_CHECK must be luhn or none")
+
 MADRASA_DIGITS = env_str("MADRASA_DIGITS", "latn")
 if MADRASA_DIGITS not in {"latn", "arab"}:
     raise ImproperlyConfigured(f"MADRASA_DIGITS={MADRASA_DIGITS!r} must be latn or arab")
