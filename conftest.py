@@ -15,7 +15,9 @@ from madrasa.accounts.models import User
 from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor, get_actor
 from madrasa.accounts.services import assign_role, create_user
-from madrasa.registry.models import Province, Region, School, Student
+from madrasa.enrolment.models import SchoolClass
+from madrasa.enrolment.services import assign_teacher, create_class, current_year, enrol_student
+from madrasa.registry.models import Level, Province, Region, School, Student
 from madrasa.registry.services import (
     create_school,
     create_student,
@@ -37,6 +39,8 @@ class World:
     student: Student
     other_student: Student
     users: dict[Role, User] = field(default_factory=dict)
+    # world.classes[0] is in world.school, [1] in world.other_school (both P5, current year).
+    classes: list[SchoolClass] = field(default_factory=list)
 
     def actor(self, role: Role) -> Actor:
         return get_actor(User.objects.get(pk=self.users[role].pk))
@@ -109,6 +113,22 @@ def build_world() -> World:
         user = create_user(actor=None, username=f"{role.value}.user", password=PASSWORD)
         assign_role(actor=None, user=user, role=role, **scope)
         world.users[role] = user
+    # Each pupil is enrolled in a class of their school for the current year (P5); the teacher
+    # teaches the first school's class, so sees world.student and not world.other_student.
+    year = current_year()
+    level = Level.objects.get(code="P5")
+    for school, student in ((school, student), (other_school, other_student)):
+        school_class = create_class(actor=None, school=school, year=year, level=level, name="5A")
+        enrol_student(
+            actor=None, student=student, school=school, level=level, school_class=school_class
+        )
+        world.classes.append(school_class)
+    assign_teacher(
+        actor=None,
+        teacher=world.users[Role.TEACHER],
+        school_class=world.classes[0],
+        subject="Maths",
+    )
     return world
 
 

@@ -60,11 +60,20 @@ def visible_schools(actor: Actor) -> QuerySet[School]:
     return School.objects.filter(condition)
 
 
+_OPEN_TRANSFER = ("pending_school", "pending_directorate")
+
+
 def visible_students(actor: Actor) -> QuerySet[Student]:
     """Pupils whose record the actor may read.
 
-    Teachers see no individual pupil yet: they will see the pupils of the classes they teach
-    once classes exist (registry issue); the whole school would be too wide.
+    - territory roles: pupils whose current school is in their territory;
+    - a director: the school's pupils, and pupils asking to transfer in while the request is open
+      (the director decides on it); a directorate likewise for schools of its province;
+    - a teacher: the pupils currently enrolled in a class they teach (not the whole school);
+    - a parent or a pupil: that pupil.
+
+    The enrolment tables are reached through their reverse relations (`enrolments`, `transfers`)
+    so that this module keeps to the registry layer.
     """
     if actor.has(Role.MINISTRY):
         return Student.objects.all()
@@ -74,6 +83,20 @@ def visible_students(actor: Actor) -> QuerySet[Student]:
     condition |= Q(school_id__in=actor.director_school_ids)
     condition |= Q(id__in=actor.parent_student_ids)
     condition |= Q(id__in=actor.pupil_student_ids)
+    if actor.director_school_ids or actor.directorate_province_ids:
+        incoming = Student.objects.filter(
+            Q(transfers__to_school_id__in=actor.director_school_ids)
+            | Q(transfers__to_school__province_id__in=actor.directorate_province_ids),
+            transfers__status__in=_OPEN_TRANSFER,
+        )
+        condition |= Q(id__in=incoming.values("id"))
+    if actor.has(Role.TEACHER):
+        taught = Student.objects.filter(
+            enrolments__status="active",
+            enrolments__school_class__teaching_assignments__teacher_id=actor.user.pk,
+            enrolments__school_id__in=actor.teacher_school_ids,
+        )
+        condition |= Q(id__in=taught.values("id"))
     return Student.objects.filter(condition)
 
 

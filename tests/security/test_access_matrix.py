@@ -13,6 +13,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import World
 from madrasa.accounts.roles import Role
+from madrasa.enrolment.models import Enrolment, Transfer
+from madrasa.enrolment.services import request_transfer
+from madrasa.registry.models import DuplicateCandidate
+from madrasa.registry.services import create_school, create_student
 
 MATRIX_PATH = Path(__file__).resolve().parents[2] / "security" / "access_matrix.yaml"
 MATRIX: dict[str, Any] = yaml.safe_load(MATRIX_PATH.read_text(encoding="utf-8"))
@@ -48,7 +52,55 @@ def _object_value(world: World, kind: str | None, *, own: bool) -> str:
         return str((world.school if own else world.other_school).uuid)
     if kind == "student":
         return str((world.student if own else world.other_student).uuid)
+    if kind == "class":
+        return str(world.classes[0 if own else 1].uuid)
+    if kind == "enrolment":
+        student = world.student if own else world.other_student
+        return str(Enrolment.objects.get(student=student, status="active").uuid)
+    if kind == "transfer":
+        return str(_transfer(world, own=own).uuid)
+    if kind == "duplicate":
+        return str(_duplicate(world, own=own).pk)
     raise AssertionError(f"unknown object kind {kind}")
+
+
+def _transfer(world: World, *, own: bool) -> Transfer:
+    """A request to move world.student (own) or world.other_student (other) to a third school of
+    the same province: the pupil's own director, directorate, academy and parent see it."""
+    student = world.student if own else world.other_student
+    existing = Transfer.objects.filter(student=student).first()
+    if existing is not None:
+        return existing
+    province = world.province if own else world.other_province
+    target = create_school(
+        actor=None,
+        code="T0003" if own else "T0004",
+        name_fr="École cible",
+        name_ar="المدرسة المستقبلة",
+        province=province,
+        milieu="urban",
+    )
+    return request_transfer(actor=None, student=student, to_school=target, reason="Déménagement")
+
+
+def _duplicate(world: World, *, own: bool) -> DuplicateCandidate:
+    """A possible duplicate of world.student (own) or world.other_student (other), in the same
+    school."""
+    student = world.student if own else world.other_student
+    existing = DuplicateCandidate.objects.filter(other=student).first()
+    if existing is not None:
+        return existing
+    twin = create_student(
+        actor=None,
+        first_name_ar=student.first_name_ar,
+        last_name_ar=student.last_name_ar,
+        first_name_latn=student.first_name_latn + "e",
+        last_name_latn=student.last_name_latn,
+        birth_date=student.birth_date,
+        gender=student.gender,
+        school=student.school,
+    )
+    return DuplicateCandidate.objects.get(student=twin, other=student)
 
 
 def _url(route: str, value: str | None) -> str:
@@ -90,11 +142,14 @@ def test_access_matrix_cell(world: World, route: str, method: str, who: str) -> 
         return
     own = _call(client, method, own_url)
     other = _call(client, method, other_url) if has_param else own
+    # A write sent with an empty body gets past access and is refused as invalid input (or a
+    # form shown again); what matters here is that it was not refused for access.
+    granted = {200} if method == "GET" else {200, 201, 302, 400, 409, 422}
     if rule in {"all", "allow"}:
-        assert own.status_code == 200, (own_url, own.status_code)
-        assert other.status_code == 200, (other_url, other.status_code)
+        assert own.status_code in granted, (own_url, own.status_code)
+        assert other.status_code in granted, (other_url, other.status_code)
     elif rule == "own":
-        assert own.status_code == 200, (own_url, own.status_code)
+        assert own.status_code in granted, (own_url, own.status_code)
         assert other.status_code in {403, 404}, (other_url, other.status_code)
     elif rule == "deny":
         for response, url in ((own, own_url), (other, other_url)):

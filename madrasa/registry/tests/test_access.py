@@ -15,7 +15,7 @@ EXPECTED_OWN = {
     Role.ACADEMY: (True, True, True, True),
     Role.DIRECTORATE: (False, True, True, True),
     Role.DIRECTOR: (False, False, True, True),
-    Role.TEACHER: (False, False, True, False),  # pupils come with class assignments
+    Role.TEACHER: (False, False, True, True),  # the pupils of the classes they teach
     Role.PARENT: (False, False, False, True),
     Role.PUPIL: (False, False, False, True),
     Role.AGENCY: (False, False, False, False),

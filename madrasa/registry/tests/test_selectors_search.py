@@ -44,7 +44,7 @@ def test_it_never_returns_pupils_outside_the_scope(world: World) -> None:
     assert _codes(world, Role.DIRECTOR, "Salma") == []
     assert _codes(world, Role.DIRECTOR, "B200000002") == []
     assert _codes(world, Role.PARENT, "") == ["A100000001"]
-    assert _codes(world, Role.TEACHER, "") == []
+    assert _codes(world, Role.TEACHER, "") == ["A100000001"]  # their class
     assert _codes(world, Role.MINISTRY, "Salma") == ["B200000002"]
 
 
