@@ -4,8 +4,10 @@ scope ("own") and the same kind of object outside it ("other")."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db.models import Model
@@ -139,3 +141,30 @@ def world(db: None) -> World:
 
 def pytest_report_header() -> str:
     return f"madrasa test database: {os.environ.get('MADRASA_TEST_DB', 'sqlite')}"
+
+
+_AUDIT_TRUNCATE_TRIGGER = "ALTER TABLE core_auditevent {} TRIGGER core_auditevent_no_truncate"
+
+
+def _set_audit_truncate_trigger(state: str) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_AUDIT_TRUNCATE_TRIGGER.format(state))
+
+
+@pytest.fixture
+def _audit_trigger_restored(django_db_blocker: Any) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        _set_audit_truncate_trigger("ENABLE")
+
+
+@pytest.fixture
+def flushable_db(_audit_trigger_restored: None, transactional_db: None) -> Iterator[None]:
+    """A transactional database (committed writes, several connections) that can be emptied
+    afterwards: on PostgreSQL the audit log refuses TRUNCATE, so the trigger is switched off for
+    the flush and on again after it."""
+    yield
+    _set_audit_truncate_trigger("DISABLE")

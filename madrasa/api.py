@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from madrasa.accounts.api import router as accounts_router
 from madrasa.accounts.api import session_auth
 from madrasa.core.errors import DomainError
+from madrasa.enrolment.api import router as enrolment_router
 from madrasa.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -22,6 +23,7 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("", registry_router)
+api.add_router("", enrolment_router)
 
 
 @api.exception_handler(DomainError)

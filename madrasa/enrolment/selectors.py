@@ -110,4 +110,3 @@ def open_duplicates(actor: Actor) -> QuerySet[DuplicateCandidate]:
 
 def pupil_duplicates(actor: Actor, student: Student) -> QuerySet[DuplicateCandidate]:
     return open_duplicates(actor).filter(Q(student=student) | Q(other=student))
-

@@ -20,14 +20,19 @@ from .schemas import (
     ProvinceOut,
     RegionDetailOut,
     RegionOut,
+    SchoolFilter,
     SchoolOut,
+    StructureOut,
     StudentFilter,
     StudentOut,
 )
 from .selectors import (
     count_by_province,
+    list_levels,
     list_reference_provinces,
     list_reference_regions,
+    list_school_years,
+    search_schools,
     search_students,
 )
 
@@ -68,6 +73,24 @@ def get_region(request: HttpRequest, code: str) -> RegionDetailOut:
 @router.get("/provinces/{code}", response=ProvinceOut, operation_id="registry_get_province")
 def get_province(request: HttpRequest, code: str) -> Province:
     return access_province(_actor(request), code)
+
+
+@router.get("/structure", response=StructureOut, operation_id="registry_get_structure")
+def get_structure(request: HttpRequest) -> StructureOut:
+    """School years with their semesters, and levels with their streams (reference data)."""
+    return StructureOut.model_validate(
+        {"years": list(list_school_years()), "levels": list(list_levels())}
+    )
+
+
+@router.get("/schools", response=list[SchoolOut], operation_id="registry_list_schools")
+@paginate(PageNumberPagination, page_size=50)
+def list_schools(
+    request: HttpRequest,
+    filters: SchoolFilter = Query(...),  # type: ignore[type-arg]  # noqa: B008
+) -> QuerySet[School]:
+    """Schools the caller may see, by code or name, optionally in one province."""
+    return search_schools(_actor(request), filters.q, filters.province)
 
 
 @router.get("/schools/{school_uuid}", response=SchoolOut, operation_id="registry_get_school")

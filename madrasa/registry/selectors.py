@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from madrasa.accounts.selectors import Actor
 
 from .access import visible_schools, visible_students
-from .models import Province, Region, School, Student
+from .models import Level, Province, Region, School, SchoolYear, Stream, Student
 from .rules import looks_like_national_code, normalise_name
 
 __all__ = [
     "TerritoryCount",
     "count_by_province",
+    "list_levels",
     "list_province_schools",
     "list_reference_provinces",
     "list_reference_regions",
     "list_school_students",
+    "list_school_years",
+    "search_schools",
     "search_students",
 ]
 
@@ -85,6 +88,34 @@ def list_school_students(actor: Actor, school: School) -> QuerySet[Student]:
     )
 
 
+def search_schools(actor: Actor, query: str = "", province_code: str = "") -> QuerySet[School]:
+    """Schools the actor may see, by code or by words of the French or Arabic name."""
+    schools = visible_schools(actor).select_related("province", "cycle", "main_school")
+    if province_code:
+        schools = schools.filter(province__code=province_code)
+    query = query.strip()
+    if query:
+        by_name = Q()
+        for word in query.split()[:MAX_SEARCH_WORDS]:
+            by_name &= Q(name_fr__icontains=word) | Q(name_ar__icontains=word)
+        schools = schools.filter(Q(code__iexact=query) | by_name)
+    return schools.order_by("code")
+
+
+def list_school_years() -> QuerySet[SchoolYear]:
+    """School years with their semesters (reference data)."""
+    return SchoolYear.objects.prefetch_related("semesters").order_by("-starts_on")
+
+
+def list_levels() -> QuerySet[Level]:
+    """Levels in order, with their cycle and streams (reference data)."""
+    return (
+        Level.objects.select_related("cycle")
+        .prefetch_related(Prefetch("streams", queryset=Stream.objects.order_by("code")))
+        .order_by("rank")
+    )
+
+
 def search_students(
     actor: Actor, query: str = "", school: School | None = None
 ) -> QuerySet[Student]:
@@ -93,7 +124,8 @@ def search_students(
     Names match whatever their accents, case, hamza forms, taa marbuta or alif maqsura: each word
     typed must appear in the pupil's normalised names.
     """
-    students = visible_students(actor).select_related("school")
+    students = visible_students(actor).select_related("school", "merged_into")
+    students = students.filter(merged_into__isnull=True)
     if school is not None:
         students = students.filter(school=school)
     query = query.strip()

@@ -51,3 +51,35 @@ def test_the_search_key_holds_both_scripts() -> None:
 )
 def test_national_code_shape(text: str, expected: bool) -> None:
     assert looks_like_national_code(text) is expected
+
+
+def test_duplicate_scores_weigh_birth_date_names_and_gender() -> None:
+    from datetime import date
+
+    from madrasa.registry.rules import DUPLICATE_THRESHOLD, duplicate_score, person_key
+
+    base = {
+        "birth_date": date(2012, 3, 1),
+        "gender": "M",
+        "first_name_latn": "Yassine",
+        "last_name_latn": "Alaoui",
+        "first_name_ar": "ياسين",
+        "last_name_ar": "العلوي",
+    }
+    same = person_key(**base)  # type: ignore[arg-type]
+    assert duplicate_score(same, same) == (
+        90,
+        ["same_birth_date", "similar_latin_name", "similar_arabic_name"],
+    )
+    spelt = person_key(**{**base, "first_name_latn": "Yacine", "last_name_ar": "علوي"})  # type: ignore[arg-type]
+    assert duplicate_score(spelt, same)[0] >= DUPLICATE_THRESHOLD
+    swapped = person_key(**{**base, "birth_date": date(2012, 1, 3)})  # type: ignore[arg-type]
+    score, reasons = duplicate_score(swapped, same)
+    assert "birth_day_month_swapped" in reasons
+    assert score >= DUPLICATE_THRESHOLD
+    sister = person_key(
+        **{**base, "gender": "F", "first_name_latn": "Salma", "first_name_ar": "سلمى"}
+    )  # type: ignore[arg-type]
+    assert duplicate_score(sister, same)[0] < DUPLICATE_THRESHOLD
+    stranger = person_key(**{**base, "birth_date": date(2013, 3, 1)})  # type: ignore[arg-type]
+    assert duplicate_score(stranger, same)[0] < DUPLICATE_THRESHOLD
