@@ -42,6 +42,8 @@ from .schemas import (
     JourneyEventOut,
     MergeIn,
     MoveIn,
+    RollOverIn,
+    RollOverOut,
     TransferDecisionIn,
     TransferFilter,
     TransferIn,
@@ -67,6 +69,7 @@ from .services import (
     move_to_class,
     record_decision,
     request_transfer,
+    roll_over_school,
 )
 
 router = Router(tags=["enrolment"])
@@ -151,6 +154,27 @@ def create_class_endpoint(
         capacity=payload.capacity,
     )
     return Status(201, school_class)
+
+
+@router.post(
+    "/schools/{school_uuid}/rollover",
+    response=RollOverOut,
+    operation_id="enrolment_create_rollover",
+)
+def roll_over(request: HttpRequest, school_uuid: UUID, payload: RollOverIn) -> RollOverOut:
+    """Enrol the school's pupils in the new year from last year's decisions (its director).
+
+    Safe to repeat: pupils already enrolled for the new year are left as they are.
+    """
+    actor = _actor(request)
+    school = manageable_school(actor, school_uuid)
+    result = roll_over_school(
+        actor=actor.user,
+        school=school,
+        from_year=_year(payload.from_year),
+        to_year=_year(payload.to_year),
+    )
+    return RollOverOut(created=result.created, left=result.left)
 
 
 @router.get(

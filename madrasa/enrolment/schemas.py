@@ -256,3 +256,16 @@ class DuplicateOut(Schema):
 
 class MergeIn(Schema):
     keep: UUID = Field(..., description="the record that stays (one of the pair)")
+
+
+class RollOverIn(Schema):
+    from_year: str = Field(..., description="the year whose decisions are applied")
+    to_year: str = Field(..., description="the year the pupils are enrolled in")
+
+
+class RollOverOut(Schema):
+    created: int
+    left: dict[str, int] = Field(
+        description="pupils not enrolled, by reason: leaves_cycle, needs_orientation, "
+        "no_decision, left_school, already_enrolled"
+    )

@@ -7,7 +7,8 @@ these functions enforce the business rules that hold whoever acts.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -44,6 +45,7 @@ __all__ = [
     "move_to_class",
     "record_decision",
     "request_transfer",
+    "roll_over_school",
 ]
 
 # Decisions that end the pupil's schooling in this school (no enrolment follows next year).
@@ -642,3 +644,124 @@ def merge_pupils(*, actor: User | None, keep: Student, drop: Student) -> Student
     )
     keep.refresh_from_db()
     return keep
+
+
+@dataclass(frozen=True)
+class RollOver:
+    """What opening a new year did for a school: enrolments created, and the pupils left for
+    someone else to place, by reason."""
+
+    created: int
+    left: dict[str, int] = field(default_factory=dict)
+
+
+@transaction.atomic
+def roll_over_school(
+    *, actor: User | None, school: School, from_year: SchoolYear, to_year: SchoolYear
+) -> RollOver:
+    """Enrol the school's pupils for `to_year` from their `from_year` decisions, set-based.
+
+    Repeaters stay at their level and stream; promoted pupils go to the next level when the
+    school teaches it (same cycle) and it needs no stream; oriented pupils go to the next level in
+    the stream they were oriented to. Pupils leaving the cycle, without a decision, already
+    enrolled for `to_year`, or promoted to a level that needs an orientation are left out and
+    counted by reason. Running it again creates nothing new (idempotent).
+    """
+    if to_year.starts_on <= from_year.starts_on:
+        raise InvalidInput(_("The new year must come after the year being closed."))
+    levels = {level.pk: level for level in Level.objects.select_related("cycle")}
+    by_rank = {level.rank: level for level in levels.values()}
+    streams = list(Stream.objects.filter(is_active=True).values_list("id", "level_id", "code"))
+    stream_code = {pk: code for pk, _level, code in streams}
+    stream_by_code = {(level_id, code): pk for pk, level_id, code in streams}
+    already = set(
+        Enrolment.objects.filter(year=to_year)
+        .exclude(status=Enrolment.Status.TRANSFERRED)
+        .values_list("student_id", flat=True)
+    )
+    rows = (
+        Enrolment.objects.filter(school=school, year=from_year)
+        .exclude(status=Enrolment.Status.TRANSFERRED)
+        .values("id", "student_id", "level_id", "stream_id", "decision", "decision_stream_id")
+    )
+    left: dict[str, int] = {}
+    new: list[Enrolment] = []
+    closed: list[int] = []
+    for row in rows:
+        reason, level_id, stream_id = _next_place(
+            dict(row), levels, by_rank, stream_code, stream_by_code
+        )
+        if row["student_id"] in already:
+            reason = "already_enrolled"
+        if reason:
+            left[reason] = left.get(reason, 0) + 1
+            continue
+        closed.append(row["id"])
+        assert level_id is not None  # noqa: S101  a place was found
+        new.append(
+            Enrolment(
+                student_id=row["student_id"],
+                school=school,
+                year=to_year,
+                level_id=level_id,
+                stream_id=stream_id,
+                started_on=to_year.starts_on,
+            )
+        )
+    Enrolment.objects.bulk_create(new, batch_size=1000)
+    Enrolment.objects.filter(id__in=closed, status=Enrolment.Status.ACTIVE).update(
+        status=Enrolment.Status.ENDED, ended_on=from_year.ends_on
+    )
+    at = timezone.make_aware(datetime.combine(to_year.starts_on, time(8)))
+    JourneyEvent.objects.bulk_create(
+        [
+            JourneyEvent(
+                student_id=e.student_id,
+                kind=JourneyEvent.Kind.ENROLLED,
+                at=at,
+                year=to_year,
+                school=school,
+                level_id=e.level_id,
+                detail={"from_decision": True},
+                actor=actor,
+            )
+            for e in new
+        ],
+        batch_size=1000,
+    )
+    record_event(
+        actor=actor,
+        action="enrolment.roll_over",
+        object_type="school",
+        object_id=school.uuid,
+        data={"from": from_year.code, "to": to_year.code, "created": len(new), "left": left},
+    )
+    return RollOver(created=len(new), left=left)
+
+
+def _next_place(
+    row: dict[str, Any],
+    levels: dict[int, Level],
+    by_rank: dict[int, Level],
+    stream_code: dict[int, str],
+    stream_by_code: dict[tuple[int, str], int],
+) -> tuple[str, int | None, int | None]:
+    """(reason left out or "", next level id, next stream id) for one enrolment row."""
+    level = levels[row["level_id"]]
+    decision = row["decision"]
+    if decision == Enrolment.Decision.REPEAT:
+        return "", level.pk, row["stream_id"]
+    if decision not in (Enrolment.Decision.PROMOTED, Enrolment.Decision.ORIENTED):
+        return ("no_decision" if not decision else "left_school"), None, None
+    following = by_rank.get(level.rank + 1)
+    if following is None or following.cycle_id != level.cycle_id:
+        return "leaves_cycle", None, None
+    if decision == Enrolment.Decision.ORIENTED:
+        return "", following.pk, row["decision_stream_id"]
+    if any(level_id == following.pk for level_id, _code in stream_by_code):
+        # Promoted into a level with streams: the same stream code if the level has it.
+        same = stream_by_code.get((following.pk, stream_code.get(row["stream_id"] or 0, "")))
+        if same is None:
+            return "needs_orientation", None, None
+        return "", following.pk, same
+    return "", following.pk, None
