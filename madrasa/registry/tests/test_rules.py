@@ -55,10 +55,11 @@ def test_national_code_shape(text: str, expected: bool) -> None:
 
 def test_duplicate_scores_weigh_birth_date_names_and_gender() -> None:
     from datetime import date
+    from typing import Any
 
     from madrasa.registry.rules import DUPLICATE_THRESHOLD, duplicate_score, person_key
 
-    base = {
+    base: dict[str, Any] = {
         "birth_date": date(2012, 3, 1),
         "gender": "M",
         "first_name_latn": "Yassine",
@@ -66,20 +67,20 @@ def test_duplicate_scores_weigh_birth_date_names_and_gender() -> None:
         "first_name_ar": "ياسين",
         "last_name_ar": "العلوي",
     }
-    same = person_key(**base)  # type: ignore[arg-type]
+    same = person_key(**base)
     assert duplicate_score(same, same) == (
         90,
         ["same_birth_date", "similar_latin_name", "similar_arabic_name"],
     )
-    spelt = person_key(**{**base, "first_name_latn": "Yacine", "last_name_ar": "علوي"})  # type: ignore[arg-type]
+    spelt = person_key(**{**base, "first_name_latn": "Yacine", "last_name_ar": "علوي"})
     assert duplicate_score(spelt, same)[0] >= DUPLICATE_THRESHOLD
-    swapped = person_key(**{**base, "birth_date": date(2012, 1, 3)})  # type: ignore[arg-type]
+    swapped = person_key(**{**base, "birth_date": date(2012, 1, 3)})
     score, reasons = duplicate_score(swapped, same)
     assert "birth_day_month_swapped" in reasons
     assert score >= DUPLICATE_THRESHOLD
     sister = person_key(
         **{**base, "gender": "F", "first_name_latn": "Salma", "first_name_ar": "سلمى"}
-    )  # type: ignore[arg-type]
+    )
     assert duplicate_score(sister, same)[0] < DUPLICATE_THRESHOLD
-    stranger = person_key(**{**base, "birth_date": date(2013, 3, 1)})  # type: ignore[arg-type]
+    stranger = person_key(**{**base, "birth_date": date(2013, 3, 1)})
     assert duplicate_score(stranger, same)[0] < DUPLICATE_THRESHOLD
