@@ -119,11 +119,9 @@ def build_world() -> World:
     # teaches the first school's class, so sees world.student and not world.other_student.
     year = current_year()
     level = Level.objects.get(code="P5")
-    for school, student in ((school, student), (other_school, other_student)):
-        school_class = create_class(actor=None, school=school, year=year, level=level, name="5A")
-        enrol_student(
-            actor=None, student=student, school=school, level=level, school_class=school_class
-        )
+    for where, who in ((school, student), (other_school, other_student)):
+        school_class = create_class(actor=None, school=where, year=year, level=level, name="5A")
+        enrol_student(actor=None, student=who, school=where, level=level, school_class=school_class)
         world.classes.append(school_class)
     assign_teacher(
         actor=None,

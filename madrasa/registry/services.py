@@ -396,7 +396,7 @@ def allocate_national_codes(*, region_code: str, count: int) -> list[str]:
             wanted = count - len(codes)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {table} SET next_serial = next_serial + %s "  # noqa: S608  table name
+                    f"UPDATE {table} SET next_serial = next_serial + %s "  # noqa: S608  # nosec B608: table name
                     "WHERE letter = %s RETURNING next_serial",
                     [wanted, letter],
                 )
