@@ -166,3 +166,13 @@ def flushable_db(_audit_trigger_restored: None, transactional_db: None) -> Itera
     the flush and on again after it."""
     yield
     _set_audit_truncate_trigger("DISABLE")
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Services called directly by a test answer in English, so tests can match messages. A
+    request made through the test client still chooses its own language (Arabic by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

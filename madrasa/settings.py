@@ -100,10 +100,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "madrasa.core",
     "madrasa.accounts",
     "madrasa.registry",
     "madrasa.enrolment",
+    "madrasa.imports",
     "madrasa.web",
 ]
 
@@ -291,6 +294,19 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Cache -------------------------------------------------------------------------------------
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background tasks (ADR 0008) ----------------------------------------------------------------
+# Tasks are rows in the database, run by `madrasa db_worker` (`madrasa serve` starts one). Tests
+# run them at once, in the caller's process.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if MADRASA_ENV == "test"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 # --- API ---------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100

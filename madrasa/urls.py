@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from madrasa.accounts import views as accounts_views
+from madrasa.enrolment import views as enrolment_views
 from madrasa.registry import views as registry_views
 from madrasa.web import views as web_views
 
@@ -27,9 +28,27 @@ registry_patterns = (
             registry_views.province_detail,
             name="province_detail",
         ),
-        path("schools/<uuid:school_uuid>/", registry_views.school_detail, name="school_detail"),
+        # The school page and the pupil profile show classes, enrolments and the journey, so
+        # they are served by the enrolment layer under their registry names.
+        path("schools/<uuid:school_uuid>/", enrolment_views.school_detail, name="school_detail"),
         path("pupils/", registry_views.student_search, name="student_search"),
-        path("pupils/<uuid:student_uuid>/", registry_views.student_detail, name="student_detail"),
+        path("pupils/<uuid:student_uuid>/", enrolment_views.student_detail, name="student_detail"),
+        path("structure/", registry_views.structure, name="structure"),
+        path(
+            "structure/years/",
+            registry_views.structure_year_create,
+            name="structure_year_create",
+        ),
+        path(
+            "structure/current-year/",
+            registry_views.structure_current_year,
+            name="structure_current_year",
+        ),
+        path(
+            "structure/streams/",
+            registry_views.structure_stream_create,
+            name="structure_stream_create",
+        ),
     ],
     "registry",
 )
@@ -46,7 +65,9 @@ web_patterns = (
 urlpatterns = [
     path("", include(web_patterns)),
     path("", include(registry_patterns)),
+    path("", include("madrasa.enrolment.urls")),
     path("accounts/", include(accounts_patterns)),
+    path("imports/", include("madrasa.imports.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

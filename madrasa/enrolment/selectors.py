@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from madrasa.accounts.selectors import Actor
 from madrasa.registry.access import visible_students
@@ -95,13 +95,17 @@ def pupil_transfers(student: Student) -> QuerySet[Transfer]:
 
 
 def open_duplicates(actor: Actor) -> QuerySet[DuplicateCandidate]:
-    """Pairs to review where the actor sees both records."""
+    """Pairs to review where the actor sees both records.
+
+    Two EXISTS checks against the actor's scope: an `IN (subquery)` form got a plan that took
+    tens of seconds on SQLite with 25,000 pupils.
+    """
     visible = visible_students(actor)
     return (
         DuplicateCandidate.objects.filter(
+            Exists(visible.filter(pk=OuterRef("student_id"))),
+            Exists(visible.filter(pk=OuterRef("other_id"))),
             status=DuplicateCandidate.Status.OPEN,
-            student__in=visible.values("id"),
-            other__in=visible.values("id"),
         )
         .select_related("student__school", "other__school")
         .order_by("-score", "id")

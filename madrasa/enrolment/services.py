@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from madrasa.accounts.models import RoleAssignment, User
@@ -52,6 +53,11 @@ __all__ = [
 ENDING_DECISIONS = frozenset({Enrolment.Decision.DROPPED_OUT, Enrolment.Decision.EXCLUDED})
 
 
+def _name(obj: Any) -> str:
+    """A school's or level's name in the language of the message (Arabic or French)."""
+    return str(obj.name_ar if (get_language() or "").startswith("ar") else obj.name_fr)
+
+
 def current_year() -> SchoolYear:
     year = SchoolYear.objects.filter(is_current=True).first()
     if year is None:
@@ -85,7 +91,7 @@ def _check_stream(level: Level, stream: Stream | None) -> None:
     has_streams = level.streams.filter(is_active=True).exists()
     if stream is None and has_streams:
         raise InvalidInput(
-            _("The level %(level)s needs a stream (filière).") % {"level": level.name_fr}
+            _("The level %(level)s needs a stream (filière).") % {"level": _name(level)}
         )
     if stream is not None and stream.level_id != level.pk:
         raise InvalidInput(
@@ -207,7 +213,7 @@ def enrol_student(
             )
         raise InvalidInput(
             _("%(code)s is enrolled in %(school)s for %(year)s: ask for a transfer.")
-            % {"code": student.national_code, "school": existing.school.name_fr, "year": year.code}
+            % {"code": student.national_code, "school": _name(existing.school), "year": year.code}
         )
     enrolment = Enrolment.objects.create(
         student=student,
@@ -341,6 +347,11 @@ def record_decision(
     elif stream is not None:
         raise InvalidInput(_("Only an orientation names a stream."))
     if (
+        decision == Enrolment.Decision.PROMOTED
+        and not Level.objects.filter(rank=enrolment.level.rank + 1).exists()
+    ):
+        raise InvalidInput(_("There is no level after this one: record the cycle as completed."))
+    if (
         decision == Enrolment.Decision.GRADUATED
         and Level.objects.filter(
             cycle_id=enrolment.level.cycle_id, rank__gt=enrolment.level.rank
@@ -460,7 +471,7 @@ def decide_transfer_as_school(
     transfer.school_decided_by = actor
     transfer.school_decided_at = timezone.now()
     transfer.school_note = note[:500]
-    transfer.save()
+    transfer.save(update_fields=["status", "school_decided_by", "school_decided_at", "school_note"])
     _journey(
         transfer.student,
         JourneyEvent.Kind.TRANSFER_ACCEPTED_BY_SCHOOL
@@ -497,7 +508,14 @@ def decide_transfer_as_directorate(
     transfer.directorate_decided_by = actor
     transfer.directorate_decided_at = timezone.now()
     transfer.directorate_note = note[:500]
-    transfer.save()
+    transfer.save(
+        update_fields=[
+            "status",
+            "directorate_decided_by",
+            "directorate_decided_at",
+            "directorate_note",
+        ]
+    )
     if approve:
         _move_school(transfer, actor)
     else:

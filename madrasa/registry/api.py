@@ -8,14 +8,18 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from madrasa.accounts.selectors import Actor
+from madrasa.core.errors import PermissionDenied
 
 from .access import access_province, access_region, access_school, access_student
-from .models import Province, Region, School, Student
+from .models import Guardianship, Province, Region, School, Student
 from .schemas import (
+    GuardianIn,
+    GuardianOut,
     ProvinceCountOut,
     ProvinceOut,
     RegionDetailOut,
@@ -28,6 +32,7 @@ from .schemas import (
 )
 from .selectors import (
     count_by_province,
+    list_guardians,
     list_levels,
     list_reference_provinces,
     list_reference_regions,
@@ -35,6 +40,7 @@ from .selectors import (
     search_schools,
     search_students,
 )
+from .services import add_guardian
 
 router = Router(tags=["registry"])
 
@@ -114,3 +120,30 @@ def list_pupils(
     actor = _actor(request)
     school = access_school(actor, filters.school) if filters.school else None
     return search_students(actor, filters.q, school)
+
+
+@router.get(
+    "/pupils/{student_uuid}/guardians",
+    response=list[GuardianOut],
+    operation_id="registry_list_guardians",
+)
+def get_guardians(request: HttpRequest, student_uuid: UUID) -> QuerySet[Guardianship]:
+    """A pupil's guardians with their relation and phone (no identity card number)."""
+    return list_guardians(access_student(_actor(request), student_uuid))
+
+
+@router.post(
+    "/pupils/{student_uuid}/guardians",
+    response={201: GuardianOut},
+    operation_id="registry_create_guardian",
+)
+def post_guardian(
+    request: HttpRequest, student_uuid: UUID, payload: GuardianIn
+) -> Status[Guardianship]:
+    """Link a guardian to a pupil (the director of the pupil's school)."""
+    actor = _actor(request)
+    student = access_student(actor, student_uuid)
+    if student.school_id not in actor.director_school_ids:
+        raise PermissionDenied(_("Only the director of the pupil's school records guardians."))
+    link = add_guardian(actor=actor.user, student=student, **payload.model_dump())
+    return Status(201, link)

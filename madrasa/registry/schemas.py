@@ -150,3 +150,46 @@ class StudentOut(Schema):
 class StudentFilter(Schema):
     q: str = Field("", max_length=100, description="national code, or words of a name (ar or latn)")
     school: UUID | None = Field(None, description="only pupils of this school")
+
+
+class GuardianOut(Schema):
+    relation: str
+    is_primary: bool
+    first_name_ar: str
+    last_name_ar: str
+    first_name_latn: str
+    last_name_latn: str
+    phone: str
+
+    @staticmethod
+    def resolve_first_name_ar(obj: Any) -> str:
+        return str(obj.guardian.first_name_ar)
+
+    @staticmethod
+    def resolve_last_name_ar(obj: Any) -> str:
+        return str(obj.guardian.last_name_ar)
+
+    @staticmethod
+    def resolve_first_name_latn(obj: Any) -> str:
+        return str(obj.guardian.first_name_latn)
+
+    @staticmethod
+    def resolve_last_name_latn(obj: Any) -> str:
+        return str(obj.guardian.last_name_latn)
+
+    @staticmethod
+    def resolve_phone(obj: Any) -> str:
+        return str(obj.guardian.phone)
+
+
+class GuardianIn(Schema):
+    relation: str = Field(..., description="mother, father or tutor")
+    first_name_ar: str = Field("", max_length=100)
+    last_name_ar: str = Field("", max_length=100)
+    first_name_latn: str = Field("", max_length=100)
+    last_name_latn: str = Field("", max_length=100)
+    national_id: str = Field(
+        "", max_length=16, description="CIN; a guardian already known by it is reused"
+    )
+    phone: str = Field("", max_length=20)
+    is_primary: bool = False

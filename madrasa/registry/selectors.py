@@ -9,12 +9,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from madrasa.accounts.selectors import Actor
 
 from .access import visible_schools, visible_students
-from .models import Level, Province, Region, School, SchoolYear, Stream, Student
+from .models import Guardianship, Level, Province, Region, School, SchoolYear, Stream, Student
 from .rules import looks_like_national_code, normalise_name
 
 __all__ = [
     "TerritoryCount",
     "count_by_province",
+    "list_guardians",
     "list_levels",
     "list_province_schools",
     "list_reference_provinces",
@@ -134,3 +135,8 @@ def search_students(
     for word in normalise_name(query).split()[:MAX_SEARCH_WORDS]:
         students = students.filter(search_key__contains=word)
     return students.order_by("last_name_latn", "first_name_latn", "id")
+
+
+def list_guardians(student: Student) -> QuerySet[Guardianship]:
+    """A pupil's guardians, the primary contact first (the caller has checked access)."""
+    return Guardianship.objects.filter(student=student).select_related("guardian")

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -520,38 +519,58 @@ def add_guardian(
     return link
 
 
+DUPLICATE_PAIRS_PER_QUERY = 400
+
+
 def find_duplicates(students: list[Student]) -> list[DuplicateCandidate]:
     """Flag the registry's records that may be the same person as one of `students`.
 
-    One query fetches the records born the same day with the same normalised family name in
-    either script (an index serves it); each pair is then scored by rules.duplicate_score and
-    kept from DUPLICATE_THRESHOLD up. Used for one new pupil and for each chunk of an import.
+    Candidates are the unmerged records born the same day with the same normalised family name
+    in either script: (birth date, key) pairs joined as a VALUES list, which the two
+    `student_dup_*` indexes serve (a chain of ORs hits SQLite's expression-depth limit and gets
+    poor plans on PostgreSQL with stale statistics). The new records are compared with each other
+    too. Each pair is scored by rules.duplicate_score and kept from DUPLICATE_THRESHOLD up; the
+    newer record (the larger id) is `student`, the older `other`.
     """
     if not students:
         return []
-    by_pair: dict[tuple[date, str], list[Student]] = {}
-    condition = Q(pk__in=[])
+    by_pair: dict[tuple[str, date, str], list[Student]] = {}
     for student in students:
-        for key in (student.last_key_latn, student.last_key_ar):
+        for column, key in (
+            ("last_key_latn", student.last_key_latn),
+            ("last_key_ar", student.last_key_ar),
+        ):
             if key:
-                by_pair.setdefault((student.birth_date, key), []).append(student)
-        condition |= Q(birth_date=student.birth_date, last_key_latn=student.last_key_latn)
-        condition |= Q(birth_date=student.birth_date, last_key_ar=student.last_key_ar)
-    new_ids = {s.pk for s in students}
+                by_pair.setdefault((column, student.birth_date, key), []).append(student)
+    candidate_ids: set[int] = set()
+    table = Student._meta.db_table
+    for column in ("last_key_latn", "last_key_ar"):
+        pairs = sorted({(d, k) for (c, d, k) in by_pair if c == column})
+        for start in range(0, len(pairs), DUPLICATE_PAIRS_PER_QUERY):
+            chunk = pairs[start : start + DUPLICATE_PAIRS_PER_QUERY]
+            placeholders = ", ".join(["(%s, %s)"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE merged_into_id IS NULL AND "  # noqa: S608  # nosec B608: names only
+                    f"(birth_date, {column}) IN (VALUES {placeholders})",
+                    [value for pair in chunk for value in pair],
+                )
+                candidate_ids.update(row[0] for row in cursor.fetchall())
     found: dict[tuple[int, int], DuplicateCandidate] = {}
-    for other in Student.objects.filter(condition, merged_into__isnull=True).exclude(
-        pk__in=new_ids
-    ):
-        matches = by_pair.get((other.birth_date, other.last_key_latn), []) + by_pair.get(
-            (other.birth_date, other.last_key_ar), []
-        )
+    for other in Student.objects.filter(id__in=candidate_ids).order_by("id"):
+        matches = by_pair.get(
+            ("last_key_latn", other.birth_date, other.last_key_latn), []
+        ) + by_pair.get(("last_key_ar", other.birth_date, other.last_key_ar), [])
         for student in matches:
-            if (student.pk, other.pk) in found:
+            if student.pk == other.pk:
                 continue
-            score, reasons = duplicate_score(_key(student), _key(other))
+            newer, older = (student, other) if student.pk > other.pk else (other, student)
+            if (newer.pk, older.pk) in found:
+                continue
+            score, reasons = duplicate_score(_key(newer), _key(older))
             if score >= DUPLICATE_THRESHOLD:
-                found[(student.pk, other.pk)] = DuplicateCandidate(
-                    student=student, other=other, score=score, reasons=reasons
+                found[(newer.pk, older.pk)] = DuplicateCandidate(
+                    student=newer, other=older, score=score, reasons=reasons
                 )
     DuplicateCandidate.objects.bulk_create(found.values(), ignore_conflicts=True)
     return list(found.values())

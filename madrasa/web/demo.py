@@ -1,64 +1,36 @@
-"""The demo data set: a few schools and pupils, and one account per role. Idempotent."""
+"""The demo data set: one province made by `madrasa synth` (Rabat, ~25,000 pupils) and one
+account per role, scoped to what synth made. Idempotent: a second run finds the province filled
+and only makes sure the accounts exist."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Count, Model, Q
 
 from madrasa.accounts.models import User
 from madrasa.accounts.roles import Role
 from madrasa.accounts.services import assign_role, create_user
-from madrasa.registry.models import Province, Region, School, Student
-from madrasa.registry.services import create_school, create_student, load_territory
+from madrasa.enrolment.models import Enrolment, SchoolClass
+from madrasa.enrolment.services import assign_teacher
+from madrasa.registry.models import (
+    Guardian,
+    Guardianship,
+    Province,
+    Region,
+    School,
+    SchoolYear,
+    Student,
+)
+from madrasa.registry.services import load_structure, load_territory
+
+from .synth import SYNTH_CODE_PREFIX, Progress, generate_synth, synth_provinces_present
 
 DEMO_PASSWORD = "madrasa-demo-2026"  # noqa: S105  printed on purpose: demo accounts only
-
-FIRST_NAMES = [
-    ("Yassine", "ياسين", "M"),
-    ("Aya", "آية", "F"),
-    ("Omar", "عمر", "M"),
-    ("Salma", "سلمى", "F"),
-    ("Mehdi", "المهدي", "M"),
-    ("Imane", "إيمان", "F"),
-    ("Hamza", "حمزة", "M"),
-    ("Khadija", "خديجة", "F"),
-    ("Ayoub", "أيوب", "M"),
-    ("Fatima Zahra", "فاطمة الزهراء", "F"),
-    ("Anas", "أنس", "M"),
-    ("Hiba", "هبة", "F"),
-    ("Zakaria", "زكرياء", "M"),
-    ("Nour", "نور", "F"),
-    ("Adam", "آدم", "M"),
-    ("Meryem", "مريم", "F"),
-    ("Ilyas", "إلياس", "M"),
-    ("Rania", "رانية", "F"),
-]
-LAST_NAMES = [
-    ("Alaoui", "العلوي"),
-    ("Bennani", "بناني"),
-    ("El Idrissi", "الإدريسي"),
-    ("Tazi", "التازي"),
-    ("Berrada", "برادة"),
-    ("Amrani", "العمراني"),
-    ("Chraibi", "الشرايبي"),
-    ("Fassi", "الفاسي"),
-    ("Ouazzani", "الوزاني"),
-    ("Naciri", "الناصري"),
-    ("Lahlou", "لحلو"),
-    ("Benjelloun", "بنجلون"),
-]
-SCHOOLS = [
-    # code, French name, Arabic name, province code, milieu
-    ("20001A", "École primaire Ibn Sina", "مدرسة ابن سينا الابتدائية", "421", "urban"),
-    ("20002B", "Collège Al Massira", "إعدادية المسيرة", "421", "urban"),
-    ("20003C", "Lycée Moulay Youssef", "ثانوية مولاي يوسف", "421", "urban"),
-    ("20101D", "École Aïn Aouda", "مدرسة عين عودة", "501", "rural"),
-    ("30001E", "Lycée Mohammed V", "ثانوية محمد الخامس", "141", "urban"),
-]
+DEMO_PROVINCE = "421"  # Rabat, in region 04 (Rabat-Salé-Kénitra)
+DEMO_PUPILS = 25_000
+DEMO_SEED = 2028  # its Rabat has an "École primaire Ibn Sina", the school of directeur.ibnsina
 
 
 @dataclass(frozen=True)
@@ -66,36 +38,6 @@ class DemoAccount:
     username: str
     role: Role
     scope: str
-
-
-def _code(number: int) -> str:
-    return f"D{number:09d}"
-
-
-def _ensure_pupils(school: School, count: int, start: int, rng: random.Random) -> list[Student]:
-    pupils = []
-    for i in range(count):
-        code = _code(start + i)
-        existing = Student.objects.filter(national_code=code).first()
-        if existing:
-            pupils.append(existing)
-            continue
-        first_latn, first_ar, gender = rng.choice(FIRST_NAMES)
-        last_latn, last_ar = rng.choice(LAST_NAMES)
-        pupils.append(
-            create_student(
-                actor=None,
-                national_code=code,
-                first_name_ar=first_ar,
-                last_name_ar=last_ar,
-                first_name_latn=first_latn,
-                last_name_latn=last_latn,
-                birth_date=date(2012, 9, 1) + timedelta(days=rng.randrange(0, 6 * 365)),
-                gender=gender,
-                school=school,
-            )
-        )
-    return pupils
 
 
 def _ensure_user(username: str, first: str, last: str) -> User:
@@ -107,76 +49,105 @@ def _ensure_user(username: str, first: str, last: str) -> User:
     return user
 
 
-@transaction.atomic
-def build_demo() -> list[DemoAccount]:
-    if Region.objects.count() != 12 or Province.objects.count() != 75:
-        load_territory(actor=None)
-    rng = random.Random(2026)  # noqa: S311  synthetic names, not security
-    schools: dict[str, School] = {}
-    for code, name_fr, name_ar, province_code, milieu in SCHOOLS:
-        school = School.objects.filter(code=code).first()
-        if school is None:
-            school = create_school(
-                actor=None,
-                code=code,
-                name_fr=name_fr,
-                name_ar=name_ar,
-                province=Province.objects.get(code=province_code),
-                milieu=milieu,
-            )
-        schools[code] = school
-    pupils: dict[str, list[Student]] = {}
-    for index, code in enumerate(schools):
-        pupils[code] = _ensure_pupils(schools[code], 24, 1 + index * 100, rng)
+def _demo_school(province: Province) -> School:
+    """A public urban primary school synth made, "Ibn Sina" when there is one."""
+    schools = School.objects.filter(
+        province=province,
+        code__startswith=SYNTH_CODE_PREFIX,
+        cycle__code="primaire",
+        main_school__isnull=True,
+        milieu=School.Milieu.URBAN,
+        sector=School.Sector.PUBLIC,
+    ).order_by("code")
+    school = schools.filter(name_fr__contains="Ibn Sina").first() or schools.first()
+    if school is None:
+        raise RuntimeError(f"synth made no public primary school in {province.code}")
+    return school
 
-    ibn_sina = schools["20001A"]
-    child_a, child_b = (
-        Student.objects.filter(national_code=code).first()
-        or create_student(
-            actor=None,
-            national_code=code,
-            first_name_ar=first_ar,
-            last_name_ar="العلوي",
-            first_name_latn=first_latn,
-            last_name_latn="Alaoui",
-            birth_date=born,
-            gender=gender,
-            school=ibn_sina,
-        )
-        for code, first_latn, first_ar, gender, born in (
-            (_code(900), "Yassine", "ياسين", "M", date(2014, 3, 1)),
-            (_code(901), "Salma", "سلمى", "F", date(2016, 11, 20)),
-        )
+
+def _demo_family(school: School, year: SchoolYear) -> tuple[Guardian, Student, Student]:
+    """A father of two pupils enrolled this year, one of them in `school` (that one first)."""
+    here = Enrolment.objects.filter(school=school, year=year, status=Enrolment.Status.ACTIVE)
+    fathers_here = Guardianship.objects.filter(
+        relation=Guardianship.Relation.FATHER, student__in=here.values("student")
     )
-    rabat = Province.objects.get(code="421")
-    rsk = Region.objects.get(code="04")
+    fathers = (
+        Guardian.objects.filter(pk__in=fathers_here.values("guardian"))
+        .annotate(
+            children=Count("guardianships", distinct=True),
+            enrolled=Count(
+                "guardianships",
+                filter=Q(guardianships__student__school__isnull=False),
+                distinct=True,
+            ),
+        )
+        .filter(children=2, enrolled=2)
+        .order_by("id")
+    )
+    for father in fathers[:50]:
+        first, second = Student.objects.filter(guardianships__guardian=father).order_by(
+            "birth_date"
+        )
+        if first.birth_date.year == second.birth_date.year:
+            continue  # one child and a planted duplicate of it
+        if second.school_id == school.pk:
+            first, second = second, first
+        return father, first, second
+    raise RuntimeError(f"no family of two pupils in {school.code}")
+
+
+def _demo_class(pupil: Student, year: SchoolYear) -> SchoolClass:
+    enrolment = Enrolment.objects.select_related("school_class").get(
+        student=pupil, year=year, status=Enrolment.Status.ACTIVE
+    )
+    if enrolment.school_class is None:
+        raise RuntimeError(f"{pupil.national_code} is in no class")
+    return enrolment.school_class
+
+
+@transaction.atomic
+def build_demo(progress: Progress | None = None) -> list[DemoAccount]:
+    rabat = Province.objects.filter(code=DEMO_PROVINCE).first()
+    if rabat is None or not synth_provinces_present([rabat]):
+        generate_synth(
+            pupils=DEMO_PUPILS, seed=DEMO_SEED, province_code=DEMO_PROVINCE, progress=progress
+        )
+        rabat = Province.objects.get(code=DEMO_PROVINCE)
+    elif Region.objects.count() != 12 or not SchoolYear.objects.filter(is_current=True).exists():
+        load_territory(actor=None)
+        load_structure(actor=None)
+    year = SchoolYear.objects.get(is_current=True)
+    region = Region.objects.get(pk=rabat.region_id)
+    school = _demo_school(rabat)
+    father, child_a, child_b = _demo_family(school, year)
+    school_class = _demo_class(child_a, year)
     plan: list[tuple[str, str, str, Role, dict[str, Model], str]] = [
         ("ministere", "Nadia", "Bennis", Role.MINISTRY, {}, "national"),
-        ("aref.rsk", "Karim", "Sefrioui", Role.ACADEMY, {"region": rsk}, rsk.name_fr),
+        ("aref.rsk", "Karim", "Sefrioui", Role.ACADEMY, {"region": region}, region.name_fr),
         ("dp.rabat", "Latifa", "Mansouri", Role.DIRECTORATE, {"province": rabat}, rabat.name_fr),
         (
             "directeur.ibnsina",
             "Rachid",
             "Kettani",
             Role.DIRECTOR,
-            {"school": ibn_sina},
-            ibn_sina.name_fr,
+            {"school": school},
+            school.name_fr,
         ),
         (
             "enseignant.ibnsina",
             "Samira",
             "Ziani",
             Role.TEACHER,
-            {"school": ibn_sina},
-            ibn_sina.name_fr,
+            {"school": school},
+            f"{school.name_fr}, {school_class.name}",
         ),
         (
             "parent.demo",
-            "Hassan",
-            "Alaoui",
+            father.first_name_latn,
+            father.last_name_latn,
             Role.PARENT,
             {"student": child_a},
-            child_a.national_code,
+            f"{child_a.national_code}, {child_b.national_code}",
         ),
         (
             "eleve.demo",
@@ -195,4 +166,6 @@ def build_demo() -> list[DemoAccount]:
         accounts.append(DemoAccount(username, role, label))
     parent = User.objects.get(username="parent.demo")
     assign_role(actor=None, user=parent, role=Role.PARENT, student=child_b)
+    teacher = User.objects.get(username="enseignant.ibnsina")
+    assign_teacher(actor=None, teacher=teacher, school_class=school_class, subject="Mathématiques")
     return accounts

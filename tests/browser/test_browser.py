@@ -117,3 +117,148 @@ def test_wrong_password_shows_a_generic_message(server: DemoServer, browser: Any
     page.click("button.primary")
     assert page.locator("p.error").inner_text().startswith("The username or password is incorrect")
     context.close()
+
+
+def _follow(page: Any, selector: str) -> str:
+    """Open the first link matching `selector` (looked up, not hard-coded) and return its href."""
+    link = page.locator(selector).first
+    href = str(link.get_attribute("href"))
+    link.click()
+    page.wait_for_load_state()
+    return href
+
+
+def _fits_the_width(page: Any) -> bool:
+    """No horizontal scrolling of the whole page (wide tables scroll inside their own box)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("ar", "ar-MA"), ("fr", "fr-FR")])
+def test_a_director_opens_the_school_a_class_and_a_pupil_journey(
+    server: DemoServer, browser: Any, lang: str, locale: str
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, server, "directeur.ibnsina")
+    assert page.get_attribute("html", "lang") == lang
+
+    # the school page, reached from the home page
+    _follow(page, "main a[href^='/schools/']")
+    assert page.locator("main table tbody tr").count() >= 1
+    assert page.locator("nav.actions a[href$='/enrol/']").count() == 1
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / f"school-director-{lang}.png"), full_page=True)
+
+    # a class list, with its pupils in both scripts; in Arabic, move its first pupil to a
+    # sibling class so that the journey has a second step
+    classes = page.locator("main a[href^='/classes/']")
+    hrefs = [classes.nth(i).get_attribute("href") for i in range(min(classes.count(), 6))]
+    for href in hrefs:
+        page.goto(f"{server.url}{href}")
+        if page.locator("form.inline").count():
+            break
+    moved = None
+    if lang == "ar" and page.locator("form.inline").count():
+        moved = page.locator("main table a[href^='/pupils/']").first.get_attribute("href")
+        page.locator("form.inline button").first.click()
+        page.wait_for_load_state()
+        assert page.locator(".messages .success").count() == 1
+    rows = page.locator("main table tbody tr")
+    assert rows.count() >= 1
+    assert page.locator("main td span[lang=ar]").count() == rows.count()
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / f"class-director-{lang}.png"), full_page=True)
+
+    # a pupil's profile and journey
+    if moved:
+        page.goto(f"{server.url}{moved}")
+        assert page.locator("ol.timeline li").count() >= 2
+    else:
+        _follow(page, "main table a[href^='/pupils/']")
+    assert page.locator("ol.timeline li").count() >= 1
+    # the timeline's line sits on the reading-start side: right in Arabic, left in French
+    line = page.locator("ol.timeline li").first.bounding_box()
+    assert line is not None
+    title = page.locator("ol.timeline li .step-head").first.bounding_box()
+    assert title is not None
+    if lang == "ar":
+        assert title["x"] + title["width"] <= line["x"] + line["width"] - 20
+    else:
+        assert title["x"] >= line["x"] + 20
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / f"pupil-director-{lang}.png"), full_page=True)
+    context.close()
+
+
+def test_a_director_s_pages_fit_a_phone(server: DemoServer, browser: Any) -> None:
+    context = browser.new_context(locale="ar-MA", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _sign_in(page, server, "directeur.ibnsina")
+    _follow(page, "main a[href^='/schools/']")
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / "school-director-ar-mobile.png"), full_page=True)
+    _follow(page, "main a[href^='/classes/']")
+    _follow(page, "main table a[href^='/pupils/']")
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / "pupil-director-ar-mobile.png"), full_page=True)
+    context.close()
+
+
+def test_a_parent_asks_for_a_transfer_that_the_directorate_then_sees(
+    server: DemoServer, browser: Any
+) -> None:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, server, "parent.demo")
+    _follow(page, "main ul.links a[href^='/pupils/']")
+    code = page.locator("main .lead code").first.inner_text()
+    page.screenshot(path=str(SHOTS / "pupil-parent-fr.png"), full_page=True)
+    _follow(page, "a[href$='/transfer/']")
+    page.fill("input[name=q]", "Ibn")
+    page.click("form.search button")
+    page.wait_for_load_state()
+    assert _fits_the_width(page)
+    page.locator("input[name=to_school]").first.check()
+    page.fill("textarea[name=reason]", "La famille déménage dans un autre quartier")
+    page.screenshot(path=str(SHOTS / "transfer-request-fr.png"), full_page=True)
+    page.click("form[method=post] button.primary")
+    page.wait_for_load_state()
+    assert "/transfers/" in page.url
+    assert page.locator("ol.timeline li").count() == 2  # requested, waiting for the school
+    page.screenshot(path=str(SHOTS / "transfer-parent-fr.png"), full_page=True)
+    context.close()
+
+    # the provincial directorate follows the request in its queue
+    context = browser.new_context(locale="ar-MA", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, server, "dp.rabat")
+    page.goto(f"{server.url}/transfers/")
+    assert code in page.content()
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / "transfers-directorate-ar.png"), full_page=True)
+    context.close()
+
+
+def test_the_structure_and_the_duplicates_pages(server: DemoServer, browser: Any) -> None:
+    context = browser.new_context(locale="ar-MA", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, server, "ministere")
+    page.goto(f"{server.url}/structure/")
+    assert page.locator("main table").count() >= 2
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / "structure-ministry-ar.png"), full_page=True)
+    context.close()
+
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, server, "dp.rabat")
+    page.goto(f"{server.url}/duplicates/")
+    assert _fits_the_width(page)
+    page.screenshot(path=str(SHOTS / "duplicates-directorate-fr.png"), full_page=True)
+    if page.locator("main a[href^='/duplicates/']").count():
+        _follow(page, "main a[href^='/duplicates/']")
+        assert page.locator("table.compare").count() == 1
+        assert _fits_the_width(page)
+        page.screenshot(path=str(SHOTS / "duplicate-compare-fr.png"), full_page=True)
+    context.close()

@@ -61,7 +61,21 @@ def _object_value(world: World, kind: str | None, *, own: bool) -> str:
         return str(_transfer(world, own=own).uuid)
     if kind == "duplicate":
         return str(_duplicate(world, own=own).pk)
+    if kind == "import_batch":
+        return str(_import_batch(world, own=own).uuid)
     raise AssertionError(f"unknown object kind {kind}")
+
+
+def _import_batch(world: World, *, own: bool) -> Any:
+    """An import run by the system into the world's school ("own": its directorate and
+    director see it) or into the other school."""
+    from madrasa.imports.services import apply_batch, receive_batch
+    from madrasa.imports.tests.factories import csv_bytes, pupil_row
+
+    school = (world.school if own else world.other_school).code
+    data = csv_bytes([pupil_row(0, code_etablissement=school)])
+    batch, _created = receive_batch(actor=None, kind="pupils", filename="x.csv", data=data)
+    return apply_batch(batch=batch, actor=None)
 
 
 def _transfer(world: World, *, own: bool) -> Transfer:

@@ -15,7 +15,9 @@ from madrasa.registry.models import Student
 
 
 def _post(client: Client, url: str, body: dict[str, Any]) -> Any:
-    return client.post(url, json.dumps(body), content_type="application/json")
+    return client.post(
+        url, json.dumps(body), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def test_a_director_creates_a_class_and_enrols_a_new_pupil(world: World) -> None:

@@ -83,3 +83,46 @@ def test_an_overlong_search_is_a_422_naming_the_field(world: World) -> None:
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
     assert "q" in str(response.json()["detail"])
+
+
+def test_the_director_records_a_guardian_and_the_parent_sees_it(world: World) -> None:
+    import json
+
+    url = f"/api/v1/pupils/{world.student.uuid}/guardians"
+    body = {
+        "relation": "mother",
+        "first_name_ar": "نادية",
+        "last_name_ar": "العلوي",
+        "first_name_latn": "Nadia",
+        "last_name_latn": "Alaoui",
+        "national_id": "ab123456",
+        "phone": "0612345678",
+        "is_primary": True,
+    }
+    director = world.client(Role.DIRECTOR)
+    response = director.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["relation"] == "mother"
+    again = director.post(
+        url, json.dumps(body), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert again.status_code == 422
+    assert again.json()["detail"] == "This guardian is already linked to the pupil."
+    bad = director.post(
+        url,
+        json.dumps({**body, "national_id": "123"}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert bad.status_code == 422
+    assert "national identity card" in bad.json()["detail"]
+    parent = world.client(Role.PARENT)
+    assert [g["first_name_latn"] for g in parent.get(url).json()] == ["Nadia"]
+    assert "national_id" not in parent.get(url).json()[0]
+    # The teacher may read the pupil of their class but not record a guardian.
+    teacher = world.client(Role.TEACHER)
+    assert teacher.post(url, json.dumps(body), content_type="application/json").status_code == 403
+    other = f"/api/v1/pupils/{world.other_student.uuid}/guardians"
+    assert (
+        director.post(other, json.dumps(body), content_type="application/json").status_code == 404
+    )

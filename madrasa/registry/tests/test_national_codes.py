@@ -97,3 +97,21 @@ def test_concurrent_enrolments_never_share_a_code(flushable_db: None) -> None:
     assert len(results) == 8 * 10 * 3
     assert len(set(results)) == len(results)
     assert NationalCodeCounter.objects.get(letter="A").next_serial == len(results) + 1
+
+
+def test_duplicates_are_found_within_one_batch_too(world: World) -> None:
+    from madrasa.registry.services import find_duplicates
+
+    fields = {
+        "actor": None,
+        "last_name_ar": "الإدريسي",
+        "last_name_latn": "El Idrissi",
+        "birth_date": world.student.birth_date.replace(year=2015),
+        "gender": "F",
+        "school": world.school,
+    }
+    a = create_student(first_name_ar="مريم", first_name_latn="Meryem", **fields)  # type: ignore[arg-type]
+    b = create_student(first_name_ar="مريم", first_name_latn="Maryam", **fields)  # type: ignore[arg-type]
+    twin = create_student(first_name_ar="هبة", first_name_latn="Hiba", **fields)  # type: ignore[arg-type]
+    found = find_duplicates([a, b, twin])
+    assert [(c.student, c.other) for c in found] == [(b, a)]
