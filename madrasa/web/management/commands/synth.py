@@ -12,8 +12,6 @@ from typing import Any, TextIO
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from madrasa.core.errors import DomainError
 from madrasa.web.synth import generate_synth
@@ -63,7 +61,7 @@ class ProgressBar:
 
 class Command(BaseCommand):
     # A lazy string (translated when the help is shown); BaseCommand's stubs type it as str.
-    help = gettext_lazy(  # type: ignore[assignment]
+    help = (
         "Generate a synthetic data set: schools in proportion to population, classes, pupils "
         "with families, enrolments and a few planted duplicates. Deterministic for a seed. "
         "A province that already holds synthetic schools is refused (never filled twice)."
@@ -71,24 +69,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--pupils", type=int, required=True, help=_("pupils enrolled this year (N)")
+            "--pupils", type=int, required=True, help=("pupils enrolled this year (N)")
         )
-        parser.add_argument("--seed", type=int, default=1, help=_("random seed (default 1)"))
-        parser.add_argument("--region", help=_("only this region (code, e.g. 04)"))
-        parser.add_argument("--province", help=_("only this prefecture or province (e.g. 421)"))
+        parser.add_argument("--seed", type=int, default=1, help=("random seed (default 1)"))
+        parser.add_argument("--region", help=("only this region (code, e.g. 04)"))
+        parser.add_argument("--province", help=("only this prefecture or province (e.g. 421)"))
         parser.add_argument(
             "--indexes",
             choices=["auto", "keep", "rebuild"],
             default="auto",
-            help=_(
+            help=(
                 "PostgreSQL: drop and re-create the big tables' indexes and foreign keys around "
                 "the load (rebuild), load with them in place (keep), or rebuild unless the pupil "
                 "table already holds more than twice the pupils added (auto, the default)"
             ),
         )
-        parser.add_argument("--quiet", action="store_true", help=_("no progress bar"))
+        parser.add_argument("--quiet", action="store_true", help=("no progress bar"))
         parser.add_argument(
-            "--json", type=Path, help=_("also write the counts and timings to this JSON file")
+            "--json", type=Path, help=("also write the counts and timings to this JSON file")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
