@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test install lint openapi messages clean
+.PHONY: demo test install lint openapi messages bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Madrasa needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -37,6 +37,10 @@ openapi: $(STAMP)
 ## make messages: extract translatable strings into madrasa/locale/*/LC_MESSAGES/django.po (needs GNU gettext)
 messages: $(STAMP)
 	$(BIN)/madrasa makemessages -l ar -l fr -l en --ignore=.venv --ignore=var --no-location
+
+## make bench [PUPILS=200000]: madrasa synth against a raw COPY on PostgreSQL (bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python bench/synth_vs_copy.py --pupils $(or $(PUPILS),200000)
 
 clean:
 	rm -rf $(VENV) var

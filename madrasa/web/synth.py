@@ -219,6 +219,8 @@ COLUMNS: dict[type[Model], tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class SynthResult:
+    """What a run made: rows per table, how the indexes were handled, seconds per phase."""
+
     provinces: list[str]
     schools: int
     satellites: int
@@ -896,7 +898,7 @@ class _PupilMaker:
         self.keys: dict[tuple[str, str, str, str], tuple[str, str, str]] = {}
         self.dates: dict[int, list[date]] = {}
         self.rows = _Rows()
-        self.pupils = self.dropouts = self.seat = 0
+        self.pupils = self.dropouts = self.guardians = self.seat = 0
         self.planted: list[int] = []
         self.rng = random.Random()  # noqa: S311  replaced per province
         self.plan: _ProvincePlan | None = None
@@ -952,6 +954,7 @@ class _PupilMaker:
         while gid in self.forbidden:
             gid += 1
         self.guardian_id = gid + 1
+        self.guardians += 1
         rng = self.rng
         first = self._first(female)
         phone = f"0{6 + (rng.random() < 0.4)}{int(rng.random() * 1e8):08d}"
@@ -1428,7 +1431,7 @@ def generate_synth(
             classes=len(class_rows),
             pupils=maker.pupils,
             dropouts=maker.dropouts,
-            guardians=last[Guardian] + 1 - first_ids[Guardian] - len(maker.forbidden),
+            guardians=maker.guardians,
             guardianships=last[Guardianship] + 1 - first_ids[Guardianship],
             enrolments=last[Enrolment] + 1 - first_ids[Enrolment],
             journey_events=last[JourneyEvent] + 1 - first_ids[JourneyEvent],

@@ -191,6 +191,8 @@ def test_every_pupil_has_guardians_with_one_primary_and_unique_cins(
     assert links.count() == Student.objects.count()
     assert all(row["primary"] == 1 and 1 <= row["n"] <= 2 for row in links)
     cins = list(Guardian.objects.values_list("id", "national_id"))
+    assert len(cins) == taroudannt.guardians
+    assert Guardianship.objects.count() == taroudannt.guardianships
     assert len({cin for _id, cin in cins}) == len(cins)
     assert all(
         cin == guardian_cin(gid) and re.fullmatch(r"[A-Z]{2}\d{6}", cin) for gid, cin in cins

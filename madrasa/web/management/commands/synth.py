@@ -60,7 +60,6 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    # A lazy string (translated when the help is shown); BaseCommand's stubs type it as str.
     help = (
         "Generate a synthetic data set: schools in proportion to population, classes, pupils "
         "with families, enrolments and a few planted duplicates. Deterministic for a seed. "
@@ -69,11 +68,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--pupils", type=int, required=True, help=("pupils enrolled this year (N)")
+            "--pupils", type=int, required=True, help="pupils enrolled this year (N)"
         )
-        parser.add_argument("--seed", type=int, default=1, help=("random seed (default 1)"))
-        parser.add_argument("--region", help=("only this region (code, e.g. 04)"))
-        parser.add_argument("--province", help=("only this prefecture or province (e.g. 421)"))
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument("--region", help="only this region (code, e.g. 04)")
+        parser.add_argument("--province", help="only this prefecture or province (e.g. 421)")
         parser.add_argument(
             "--indexes",
             choices=["auto", "keep", "rebuild"],
@@ -84,9 +83,9 @@ class Command(BaseCommand):
                 "table already holds more than twice the pupils added (auto, the default)"
             ),
         )
-        parser.add_argument("--quiet", action="store_true", help=("no progress bar"))
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
         parser.add_argument(
-            "--json", type=Path, help=("also write the counts and timings to this JSON file")
+            "--json", type=Path, help="also write the counts and timings to this JSON file"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
