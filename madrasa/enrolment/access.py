@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor
 from madrasa.core.errors import NotFound, PermissionDenied
-from madrasa.registry.access import access_school, access_student
-from madrasa.registry.models import School, Student
+from madrasa.registry.access import access_school, access_student, visible_students
+from madrasa.registry.models import DuplicateCandidate, School, Student
 
 from .models import Enrolment, SchoolClass, Transfer
 
 __all__ = [
     "access_class",
+    "access_duplicate",
     "access_enrolment",
     "access_student_for_merge",
     "access_transfer",
@@ -27,6 +28,7 @@ __all__ = [
     "can_merge",
     "can_request_transfer",
     "manageable_school",
+    "transfer_step_for",
     "visible_classes",
     "visible_transfers",
 ]
@@ -114,6 +116,17 @@ def can_decide_as_directorate(actor: Actor, transfer: Transfer) -> bool:
     return transfer.to_school.province_id in actor.directorate_province_ids
 
 
+def transfer_step_for(actor: Actor, transfer: Transfer) -> str:
+    """ "school" or "directorate" when the request waits for this actor's decision, else ""."""
+    if transfer.status == Transfer.Status.PENDING_SCHOOL and can_decide_as_school(actor, transfer):
+        return "school"
+    if transfer.status == Transfer.Status.PENDING_DIRECTORATE and can_decide_as_directorate(
+        actor, transfer
+    ):
+        return "directorate"
+    return ""
+
+
 def can_merge(actor: Actor) -> bool:
     """Merging records across schools belongs to the directorate and above."""
     return bool(actor.roles & {Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE})
@@ -123,3 +136,22 @@ def access_student_for_merge(actor: Actor, student_uuid: UUID) -> Student:
     if not can_merge(actor):
         raise PermissionDenied(_("Only a directorate, an academy or the ministry merges records."))
     return access_student(actor, student_uuid)
+
+
+def access_duplicate(actor: Actor, candidate_id: int, *, open_only: bool) -> DuplicateCandidate:
+    """A flagged pair whose two records the actor sees, for those who merge records; with
+    `open_only`, only a pair still to review."""
+    if not can_merge(actor):
+        raise PermissionDenied(_("Only a directorate, an academy or the ministry merges records."))
+    visible = visible_students(actor).values("id")
+    pairs = DuplicateCandidate.objects.filter(student__in=visible, other__in=visible)
+    if open_only:
+        pairs = pairs.filter(status=DuplicateCandidate.Status.OPEN)
+    candidate = (
+        pairs.filter(pk=candidate_id)
+        .select_related("student__school", "other__school", "resolved_by")
+        .first()
+    )
+    if candidate is None:
+        raise NotFound(_("No such pair to review.") if open_only else _("No such pair of records."))
+    return candidate

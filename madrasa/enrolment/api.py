@@ -14,21 +14,21 @@ from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from madrasa.accounts.selectors import Actor
-from madrasa.core.errors import InvalidInput, NotFound, PermissionDenied
+from madrasa.core.errors import InvalidInput, PermissionDenied
 from madrasa.registry.access import access_school, access_student
 from madrasa.registry.models import DuplicateCandidate, Level, School, SchoolYear, Stream
 from madrasa.registry.services import dismiss_duplicate
 
 from .access import (
     access_class,
+    access_duplicate,
     access_enrolment,
     access_student_for_merge,
     access_transfer,
-    can_decide_as_directorate,
-    can_decide_as_school,
     can_merge,
     can_request_transfer,
     manageable_school,
+    transfer_step_for,
 )
 from .models import Enrolment, JourneyEvent, SchoolClass, Transfer
 from .schemas import (
@@ -336,13 +336,12 @@ def decide_transfer(
     """Accept or refuse a request: first the receiving school's director, then its directorate."""
     actor = _actor(request)
     transfer = access_transfer(actor, transfer_uuid)
-    if transfer.status == Transfer.Status.PENDING_SCHOOL and can_decide_as_school(actor, transfer):
+    step = transfer_step_for(actor, transfer)
+    if step == "school":
         decide_transfer_as_school(
             actor=actor.user, transfer=transfer, accept=payload.accept, note=payload.note
         )
-    elif transfer.status == Transfer.Status.PENDING_DIRECTORATE and can_decide_as_directorate(
-        actor, transfer
-    ):
+    elif step == "directorate":
         decide_transfer_as_directorate(
             actor=actor.user, transfer=transfer, approve=payload.accept, note=payload.note
         )
@@ -381,15 +380,6 @@ def list_duplicates(request: HttpRequest) -> QuerySet[DuplicateCandidate]:
     return open_duplicates(actor)
 
 
-def _candidate(actor: Actor, candidate_id: int) -> DuplicateCandidate:
-    if not can_merge(actor):
-        raise PermissionDenied(_("Only a directorate, an academy or the ministry merges records."))
-    candidate = open_duplicates(actor).filter(pk=candidate_id).first()
-    if candidate is None:
-        raise NotFound(_("No such pair to review."))
-    return candidate
-
-
 @router.post(
     "/duplicates/{candidate_id}/merge",
     response=DuplicateOut,
@@ -398,7 +388,7 @@ def _candidate(actor: Actor, candidate_id: int) -> DuplicateCandidate:
 def merge(request: HttpRequest, candidate_id: int, payload: MergeIn) -> DuplicateCandidate:
     """Merge the pair into the record `keep`; the other keeps its code and points to it."""
     actor = _actor(request)
-    candidate = _candidate(actor, candidate_id)
+    candidate = access_duplicate(actor, candidate_id, open_only=True)
     if payload.keep not in (candidate.student.uuid, candidate.other.uuid):
         raise InvalidInput(_("Keep one of the two records of the pair."))
     keep = access_student_for_merge(actor, payload.keep)
@@ -416,4 +406,6 @@ def merge(request: HttpRequest, candidate_id: int, payload: MergeIn) -> Duplicat
 def dismiss(request: HttpRequest, candidate_id: int) -> DuplicateCandidate:
     """Record that the pair are two different pupils."""
     actor = _actor(request)
-    return dismiss_duplicate(actor=actor.user, candidate=_candidate(actor, candidate_id))
+    return dismiss_duplicate(
+        actor=actor.user, candidate=access_duplicate(actor, candidate_id, open_only=True)
+    )

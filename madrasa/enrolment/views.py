@@ -17,7 +17,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from madrasa.accounts.http import page
 from madrasa.accounts.models import User
 from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor
-from madrasa.core.errors import InvalidInput, NotFound, PermissionDenied
+from madrasa.core.errors import InvalidInput, PermissionDenied
 from madrasa.registry.access import (
     access_school,
     access_student,
@@ -50,6 +50,7 @@ from madrasa.registry.services import dismiss_duplicate
 
 from .access import (
     access_class,
+    access_duplicate,
     access_enrolment,
     access_student_for_merge,
     access_transfer,
@@ -58,6 +59,7 @@ from .access import (
     can_merge,
     can_request_transfer,
     manageable_school,
+    transfer_step_for,
     visible_classes,
     visible_transfers,
 )
@@ -78,6 +80,7 @@ from .models import Enrolment, JourneyEvent, SchoolClass, Transfer
 from .selectors import (
     class_pupils,
     current_enrolment,
+    open_duplicates,
     pupil_duplicates,
     pupil_enrolments,
     pupil_journey,
@@ -817,17 +820,6 @@ def transfer_request(request: HttpRequest, actor: Actor, student_uuid: UUID) -> 
     )
 
 
-def _waiting_for(actor: Actor, transfer: Transfer) -> str:
-    """ "school" or "directorate" when the request waits for this actor's decision, else ""."""
-    if transfer.status == Transfer.Status.PENDING_SCHOOL and can_decide_as_school(actor, transfer):
-        return "school"
-    if transfer.status == Transfer.Status.PENDING_DIRECTORATE and can_decide_as_directorate(
-        actor, transfer
-    ):
-        return "directorate"
-    return ""
-
-
 def _current_levels(transfers: list[Transfer]) -> dict[int, Enrolment]:
     """The enrolment of each pupil in the year of their request (for the level shown)."""
     if not transfers:
@@ -853,7 +845,11 @@ def transfer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     waiting: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     for t in transfers:
-        row = {"t": t, "waiting": _waiting_for(actor, t), "enrolment": levels.get(t.student_id)}
+        row = {
+            "t": t,
+            "waiting": transfer_step_for(actor, t),
+            "enrolment": levels.get(t.student_id),
+        }
         (waiting if row["waiting"] else others).append(row)
     others.sort(key=lambda row: row["t"].requested_at, reverse=True)
     return render(
@@ -931,7 +927,7 @@ def _transfer_page(
     form: TransferDecisionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    waiting = _waiting_for(actor, transfer)
+    waiting = transfer_step_for(actor, transfer)
     context = {
         "t": transfer,
         "steps": _transfer_steps(transfer),
@@ -1008,40 +1004,10 @@ def transfer_cancel(request: HttpRequest, actor: Actor, transfer_uuid: UUID) -> 
 # Possible duplicates --------------------------------------------------------------------------
 
 
-def _access_duplicate(actor: Actor, candidate_id: int) -> DuplicateCandidate:
-    """A flagged pair whose two records the actor sees, for those who merge records."""
-    if not can_merge(actor):
-        raise PermissionDenied(_("Only a directorate, an academy or the ministry merges records."))
-    visible = visible_students(actor).values("id")
-    candidate = (
-        DuplicateCandidate.objects.filter(pk=candidate_id, student__in=visible, other__in=visible)
-        .select_related("student__school", "other__school", "resolved_by")
-        .first()
-    )
-    if candidate is None:
-        raise NotFound(_("No such pair of records."))
-    return candidate
-
-
-def _open_pairs(actor: Actor) -> QuerySet[DuplicateCandidate]:
-    """selectors.open_duplicates, asked as two EXISTS per pair: SQLite plans the selector's two
-    `IN (visible pupils)` subqueries badly (about a minute for a province of 25,000 pupils)."""
-    visible = visible_students(actor)
-    return (
-        DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
-        .filter(
-            Exists(visible.filter(pk=OuterRef("student_id"))),
-            Exists(visible.filter(pk=OuterRef("other_id"))),
-        )
-        .select_related("student__school", "other__school")
-        .order_by("-score", "id")
-    )
-
-
 @require_GET
 @page(roles=MERGE_ROLES)
 def duplicate_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    pairs = _open_pairs(actor)
+    pairs = open_duplicates(actor)
     page_obj = Paginator(pairs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -1096,13 +1062,13 @@ def _duplicate_page(
 @require_GET
 @page(roles=MERGE_ROLES)
 def duplicate_detail(request: HttpRequest, actor: Actor, candidate_id: int) -> HttpResponse:
-    return _duplicate_page(request, _access_duplicate(actor, candidate_id))
+    return _duplicate_page(request, access_duplicate(actor, candidate_id, open_only=False))
 
 
 @require_POST
 @page(roles=MERGE_ROLES)
 def duplicate_merge(request: HttpRequest, actor: Actor, candidate_id: int) -> HttpResponse:
-    candidate = _access_duplicate(actor, candidate_id)
+    candidate = access_duplicate(actor, candidate_id, open_only=False)
     form = MergeForm(request.POST, records=[candidate.student, candidate.other])
     if form.is_valid():
         keep, drop = form.kept_and_dropped()
@@ -1125,7 +1091,7 @@ def duplicate_merge(request: HttpRequest, actor: Actor, candidate_id: int) -> Ht
 @require_POST
 @page(roles=MERGE_ROLES)
 def duplicate_dismiss(request: HttpRequest, actor: Actor, candidate_id: int) -> HttpResponse:
-    candidate = _access_duplicate(actor, candidate_id)
+    candidate = access_duplicate(actor, candidate_id, open_only=False)
     try:
         dismiss_duplicate(actor=actor.user, candidate=candidate)
     except InvalidInput as exc:

@@ -19,7 +19,6 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from madrasa.core.audit import Actor, record_event
@@ -27,7 +26,7 @@ from madrasa.core.errors import InvalidInput
 
 from .models import Guardian, Guardianship, School, Student
 from .rules import normalise_name, student_keys
-from .services import allocate_national_codes, find_duplicates
+from .services import allocate_national_codes, find_duplicates, students_born_with_key
 
 __all__ = [
     "GuardianIn",
@@ -126,14 +125,7 @@ def find_pupils(*, codes: Collection[str], identities: Collection[Identity]) -> 
     if identities:
         wanted = set(identities)
         pairs = sorted({(i.birth_date, i.last_latn[:100]) for i in wanted})
-        table = Student._meta.db_table
-        placeholders = ", ".join(["(%s, %s)"] * len(pairs))
-        # A fixed table name and placeholders: every value is bound.
-        matching = RawSQL(  # noqa: S611  # nosec B611: table name and placeholders only
-            f"SELECT id FROM {table} WHERE (birth_date, last_key_latn) IN "  # noqa: S608  # nosec B608: same
-            f"(VALUES {placeholders})",
-            [value for pair in pairs for value in pair],
-        )
+        matching = students_born_with_key("last_key_latn", pairs)
         candidates = Student.objects.filter(
             id__in=matching,
             school_id__in={i.school_id for i in wanted},

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +56,7 @@ __all__ = [
     "load_territory",
     "national_code_format",
     "set_current_year",
+    "students_born_with_key",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -520,15 +522,29 @@ def add_guardian(
 
 
 DUPLICATE_PAIRS_PER_QUERY = 400
+KEY_COLUMNS = frozenset({"last_key_latn", "last_key_ar"})
+
+
+def students_born_with_key(column: str, pairs: list[tuple[date, str]]) -> RawSQL:
+    """The ids of pupils with one of these (birth date, normalised family name) pairs, as a
+    subquery: the pairs are a VALUES list joined to the table, which the `student_dup_*` indexes
+    serve. A chain of ORs instead hits SQLite's expression-depth limit and gets poor plans on
+    PostgreSQL when statistics are stale. `column` is last_key_latn or last_key_ar."""
+    if column not in KEY_COLUMNS:
+        raise ValueError(column)
+    placeholders = ", ".join(["(%s, %s)"] * len(pairs))
+    return RawSQL(  # noqa: S611  # nosec B611: a fixed table and column, every value bound
+        f"SELECT id FROM {Student._meta.db_table} WHERE (birth_date, {column}) IN "  # noqa: S608  # nosec B608: same
+        f"(VALUES {placeholders})",
+        [value for pair in pairs for value in pair],
+    )
 
 
 def find_duplicates(students: list[Student]) -> list[DuplicateCandidate]:
     """Flag the registry's records that may be the same person as one of `students`.
 
     Candidates are the unmerged records born the same day with the same normalised family name
-    in either script: (birth date, key) pairs joined as a VALUES list, which the two
-    `student_dup_*` indexes serve (a chain of ORs hits SQLite's expression-depth limit and gets
-    poor plans on PostgreSQL with stale statistics). The new records are compared with each other
+    in either script (`students_born_with_key`). The new records are compared with each other
     too. Each pair is scored by rules.duplicate_score and kept from DUPLICATE_THRESHOLD up; the
     newer record (the larger id) is `student`, the older `other`.
     """
@@ -542,22 +558,18 @@ def find_duplicates(students: list[Student]) -> list[DuplicateCandidate]:
         ):
             if key:
                 by_pair.setdefault((column, student.birth_date, key), []).append(student)
-    candidate_ids: set[int] = set()
-    table = Student._meta.db_table
+    candidates: list[Student] = []
     for column in ("last_key_latn", "last_key_ar"):
         pairs = sorted({(d, k) for (c, d, k) in by_pair if c == column})
         for start in range(0, len(pairs), DUPLICATE_PAIRS_PER_QUERY):
             chunk = pairs[start : start + DUPLICATE_PAIRS_PER_QUERY]
-            placeholders = ", ".join(["(%s, %s)"] * len(chunk))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT id FROM {table} WHERE merged_into_id IS NULL AND "  # noqa: S608  # nosec B608: names only
-                    f"(birth_date, {column}) IN (VALUES {placeholders})",
-                    [value for pair in chunk for value in pair],
+            candidates.extend(
+                Student.objects.filter(
+                    id__in=students_born_with_key(column, chunk), merged_into__isnull=True
                 )
-                candidate_ids.update(row[0] for row in cursor.fetchall())
+            )
     found: dict[tuple[int, int], DuplicateCandidate] = {}
-    for other in Student.objects.filter(id__in=candidate_ids).order_by("id"):
+    for other in sorted({c.pk: c for c in candidates}.values(), key=lambda c: c.pk):
         matches = by_pair.get(
             ("last_key_latn", other.birth_date, other.last_key_latn), []
         ) + by_pair.get(("last_key_ar", other.birth_date, other.last_key_ar), [])

@@ -26,7 +26,7 @@ from madrasa.core.errors import InvalidInput
 
 from .access import access_province, access_region, visible_regions
 from .models import Cycle, Level, SchoolYear, Stream
-from .selectors import count_by_province, list_province_schools, search_students
+from .selectors import count_by_province, list_province_schools, list_school_years, search_students
 from .services import create_school_year, create_stream, set_current_year
 
 
@@ -144,7 +144,7 @@ def _structure_page(
         )
     ).order_by("rank")
     context: dict[str, Any] = {
-        "years": SchoolYear.objects.prefetch_related("semesters").order_by("-starts_on"),
+        "years": list_school_years(),
         "cycles": cycles,
         "can_edit": actor.has(Role.MINISTRY),
     }
