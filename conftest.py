@@ -19,6 +19,7 @@ from madrasa.accounts.selectors import Actor, get_actor
 from madrasa.accounts.services import assign_role, create_user
 from madrasa.enrolment.models import SchoolClass
 from madrasa.enrolment.services import assign_teacher, create_class, current_year, enrol_student
+from madrasa.grading.services import load_grading
 from madrasa.registry.models import Level, Province, Region, School, Student
 from madrasa.registry.services import (
     create_school,
@@ -56,6 +57,7 @@ class World:
 def build_world() -> World:
     load_territory(actor=None)
     load_structure(actor=None)
+    load_grading(actor=None)
     region = Region.objects.get(code="04")
     other_region = Region.objects.get(code="06")
     province = Province.objects.get(code="421")  # Rabat, in region 04
@@ -116,7 +118,8 @@ def build_world() -> World:
         assign_role(actor=None, user=user, role=role, **scope)
         world.users[role] = user
     # Each pupil is enrolled in a class of their school for the current year (P5); the teacher
-    # teaches the first school's class, so sees world.student and not world.other_student.
+    # teaches mathematics (subject code MATH) to the first school's class, so sees world.student
+    # and not world.other_student. Every school year has Morocco's default grading policy.
     year = current_year()
     level = Level.objects.get(code="P5")
     for where, who in ((school, student), (other_school, other_student)):
@@ -127,7 +130,7 @@ def build_world() -> World:
         actor=None,
         teacher=world.users[Role.TEACHER],
         school_class=world.classes[0],
-        subject="Maths",
+        subject="MATH",
     )
     return world
 

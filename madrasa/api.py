@@ -9,9 +9,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from madrasa.accounts.api import router as accounts_router
 from madrasa.accounts.api import session_auth
+from madrasa.bulletins.api import router as bulletins_router
 from madrasa.core.errors import DomainError
+from madrasa.credentials.api import router as credentials_router
 from madrasa.enrolment.api import router as enrolment_router
+from madrasa.grading.api import router as grading_router
+from madrasa.marks.api import router as marks_router
 from madrasa.registry.api import router as registry_router
+from madrasa.results.api import router as results_router
 
 api = NinjaAPI(
     title="Madrasa API",
@@ -24,6 +29,11 @@ api = NinjaAPI(
 api.add_router("", accounts_router)
 api.add_router("", registry_router)
 api.add_router("", enrolment_router)
+api.add_router("", grading_router)
+api.add_router("", marks_router)
+api.add_router("", bulletins_router)
+api.add_router("", results_router)
+api.add_router("", credentials_router)
 
 
 @api.exception_handler(DomainError)

@@ -106,6 +106,11 @@ INSTALLED_APPS = [
     "madrasa.accounts",
     "madrasa.registry",
     "madrasa.enrolment",
+    "madrasa.grading",
+    "madrasa.marks",
+    "madrasa.bulletins",
+    "madrasa.results",
+    "madrasa.credentials",
     "madrasa.imports",
     "madrasa.web",
 ]

@@ -68,6 +68,11 @@ urlpatterns = [
     path("", include("madrasa.enrolment.urls")),
     path("accounts/", include(accounts_patterns)),
     path("imports/", include("madrasa.imports.urls")),
+    path("", include("madrasa.grading.urls")),
+    path("", include("madrasa.marks.urls")),
+    path("", include("madrasa.bulletins.urls")),
+    path("", include("madrasa.results.urls")),
+    path("", include("madrasa.credentials.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -14,6 +14,7 @@ from madrasa.accounts.roles import Role
 from madrasa.accounts.services import assign_role, create_user
 from madrasa.enrolment.models import Enrolment, SchoolClass
 from madrasa.enrolment.services import assign_teacher
+from madrasa.grading.services import load_grading
 from madrasa.registry.models import (
     Guardian,
     Guardianship,
@@ -116,6 +117,7 @@ def build_demo(progress: Progress | None = None) -> list[DemoAccount]:
     elif Region.objects.count() != 12 or not SchoolYear.objects.filter(is_current=True).exists():
         load_territory(actor=None)
         load_structure(actor=None)
+        load_grading(actor=None)
     year = SchoolYear.objects.get(is_current=True)
     region = Region.objects.get(pk=rabat.region_id)
     school = _demo_school(rabat)
@@ -167,5 +169,5 @@ def build_demo(progress: Progress | None = None) -> list[DemoAccount]:
     parent = User.objects.get(username="parent.demo")
     assign_role(actor=None, user=parent, role=Role.PARENT, student=child_b)
     teacher = User.objects.get(username="enseignant.ibnsina")
-    assign_teacher(actor=None, teacher=teacher, school_class=school_class, subject="Mathématiques")
+    assign_teacher(actor=None, teacher=teacher, school_class=school_class, subject="MATH")
     return accounts

@@ -54,6 +54,7 @@ from django.utils import timezone
 from madrasa.core.audit import record_event
 from madrasa.core.errors import InvalidInput
 from madrasa.enrolment.models import Enrolment, JourneyEvent, SchoolClass
+from madrasa.grading.services import load_grading
 from madrasa.registry.models import (
     Cycle,
     Guardian,
@@ -1310,6 +1311,7 @@ def generate_synth(
     started = time.perf_counter()
     load_territory(actor=None)
     load_structure(actor=None)
+    load_grading(actor=None)
     provinces = _provinces(region_code, province_code)
     present = synth_provinces_present(provinces)
     if present:

@@ -34,7 +34,7 @@ def test_the_school_page_shows_the_classes_in_the_page_language(
     assert name in html
     assert level in html
     assert f"/classes/{world.classes[0].uuid}/" in html
-    assert "Maths" in html  # the class's teacher and subject
+    assert "MATH" in html  # the class's teacher and subject
 
 
 def test_the_director_gets_the_school_actions(world: World) -> None:

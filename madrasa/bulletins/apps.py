@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BulletinsConfig(AppConfig):
+    name = "madrasa.bulletins"
+    label = "bulletins"
+    verbose_name = "Bulletins"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GradingConfig(AppConfig):
+    name = "madrasa.grading"
+    label = "grading"
+    verbose_name = "Grading policy"
