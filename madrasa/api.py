@@ -8,12 +8,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from madrasa.accounts.api import router as accounts_router
+from madrasa.agency.api import router as agency_router
+from madrasa.attendance.api import router as attendance_router
 from madrasa.accounts.api import session_auth
 from madrasa.bulletins.api import router as bulletins_router
 from madrasa.core.errors import DomainError
 from madrasa.credentials.api import router as credentials_router
 from madrasa.enrolment.api import router as enrolment_router
 from madrasa.grading.api import router as grading_router
+from madrasa.health.api import router as health_router
 from madrasa.marks.api import router as marks_router
 from madrasa.registry.api import router as registry_router
 from madrasa.results.api import router as results_router
@@ -34,6 +37,9 @@ api.add_router("", marks_router)
 api.add_router("", bulletins_router)
 api.add_router("", results_router)
 api.add_router("", credentials_router)
+api.add_router("", attendance_router)
+api.add_router("", health_router)
+api.add_router("", agency_router)
 
 
 @api.exception_handler(DomainError)

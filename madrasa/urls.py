@@ -73,6 +73,9 @@ urlpatterns = [
     path("", include("madrasa.bulletins.urls")),
     path("", include("madrasa.results.urls")),
     path("", include("madrasa.credentials.urls")),
+    path("", include("madrasa.attendance.urls")),
+    path("", include("madrasa.health.urls")),
+    path("", include("madrasa.agency.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,9 @@
+"""The health pages."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path  # noqa: F401
+
+app_name = "health"
+
+urlpatterns: list[URLPattern] = []
