@@ -301,6 +301,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+# --- Credentials ------------------------------------------------------------------------------
+# Ed25519 signing keys of verifiable documents: files outside the database (`madrasa keys create`).
+MADRASA_KEYS_DIR = Path(os.environ.get("MADRASA_KEYS_DIR", VAR_DIR / "keys"))
+
 # --- Cache -------------------------------------------------------------------------------------
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
