@@ -17,8 +17,10 @@ def test_numbers_dates_codes_and_latin_names_are_isolated_in_arabic_text() -> No
 
 def test_an_arabic_document_is_right_to_left_and_a_french_one_is_not() -> None:
     arabic, french = Document("ar"), Document("fr")
-    assert arabic.rtl and arabic.main_font == "naskh"
-    assert not french.rtl and french.main_font == "sans"
+    assert arabic.rtl
+    assert arabic.main_font == "naskh"
+    assert not french.rtl
+    assert french.main_font == "sans"
     assert arabic.bidi("2025-2026") == f"{LRI}2025-2026{PDI}"
     assert french.bidi("2025-2026") == "2025-2026"
 
@@ -28,7 +30,9 @@ def test_a_document_with_arabic_and_latin_text_renders_a_pdf_with_both_fonts() -
     document.add_page()
     document.heading("كشف النقط - الدورة الأولى 2025-2026")
     document.pairs([("التلميذ", "ياسين العلوي (Yassine Alaoui)"), ("المعدل العام", "14.25 / 20")])
-    document.grid(["المادة", "المعامل", "المعدل"], [["الرياضيات", "4", "15.50"]], widths=[80, 30, 40])
+    document.grid(
+        ["المادة", "المعامل", "المعدل"], [["الرياضيات", "4", "15.50"]], widths=[80, 30, 40]
+    )
     pdf = document.render()
     assert pdf.startswith(b"%PDF-")
     assert b"NotoNaskhArabic" in pdf  # the Arabic font is embedded (subset)
