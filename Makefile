@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test install lint openapi messages bench clean
+.PHONY: demo test install lint openapi messages bench bench-results clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Madrasa needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -38,9 +38,14 @@ openapi: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/madrasa makemessages -l ar -l fr -l en --ignore=.venv --ignore=var --no-location
 
-## make bench [PUPILS=200000]: madrasa synth against a raw COPY on PostgreSQL (bench/README.md)
+## make bench [SCALE=small|province|national] [ONLY=name,...]: every scenario against the raw
+## engine on PostgreSQL, one table at the end (bench/README.md)
 bench: $(STAMP)
-	$(BIN)/python bench/synth_vs_copy.py --pupils $(or $(PUPILS),200000)
+	$(BIN)/madrasa bench --scale $(or $(SCALE),small) $(if $(ONLY),--only $(ONLY))
+
+## make bench-results [ROWS=1000000] [DURATION=20]: results-day lookups (wrk) against a bare pgbench point lookup on PostgreSQL
+bench-results: $(STAMP)
+	$(BIN)/python bench/results_day.py --rows $(or $(ROWS),1000000) --duration $(or $(DURATION),20)
 
 clean:
 	rm -rf $(VENV) var

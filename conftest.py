@@ -112,6 +112,7 @@ def build_world() -> World:
         Role.PARENT: {"student": student},
         Role.PUPIL: {"student": student},
         Role.AGENCY: {},
+        Role.HEALTH: {"school": school},
     }
     for role, scope in scopes.items():
         user = create_user(actor=None, username=f"{role.value}.user", password=PASSWORD)

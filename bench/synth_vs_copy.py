@@ -16,6 +16,8 @@ scratch directory under var/, migrates the database, then times:
 Prints a table (scenario, madrasa seconds, raw COPY seconds, raw/madrasa, rows/s) and writes it
 with synth's own timings to bench/results/synth_vs_copy-<N>-<time>.json. Needs PostgreSQL at
 --server (default postgresql://postgres@127.0.0.1:5432) and a role that may create databases.
+
+`measure()` is also the `registry_ingest` scenario of `madrasa bench` (bench/registry_ingest.py).
 """
 
 from __future__ import annotations
@@ -23,21 +25,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from benchkit import (
+    RESULTS,
+    ROOT,
+    Progress,
+    madrasa,
+    no_progress,
+    postgres_settings,
+    scratch,
+    synth,
+)
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 # The tables synth fills, the pupils' first.
 TABLES = (
     "registry_student",
@@ -124,6 +130,111 @@ def raw_copy(conn: psycopg.Connection[Any], table: str, path: Path) -> tuple[flo
     return with_indexes, built_after
 
 
+def measure(
+    pupils: int,
+    *,
+    seed: int = 1,
+    indexes: str = "auto",
+    keep: bool = False,
+    server: str | None = None,
+    progress: Progress = no_progress,
+) -> dict[str, Any]:
+    """Run synth on a scratch database, then the raw COPYs of the same rows; return the lines
+    of the table and synth's own figures."""
+    with scratch("bench_madrasa", keep=keep, server=server) as where:
+        progress(0.0, "migrate")
+        done = madrasa(where.env(), "migrate", "--verbosity", "0")
+        if done.returncode != 0:
+            raise RuntimeError(f"migrate failed:\n{done.stdout}\n{done.stderr}")
+        synth_seconds, summary_path = synth(
+            where, pupils, progress, start=0.05, end=0.6, seed=seed, indexes=indexes
+        )
+        synth_summary = json.loads(summary_path.read_text(encoding="utf-8"))
+
+        lines: list[dict[str, Any]] = []
+        total_rows = 0
+        raw_total = raw_after_total = 0.0
+        with where.connect() as conn:
+            for number, table in enumerate(TABLES):
+                progress(0.6 + 0.4 * number / len(TABLES), f"raw COPY {table}")
+                path = where.path / f"{table}.copy"
+                rows = copy_out(conn, table, path)
+                with_indexes, built_after = raw_copy(conn, table, path)
+                path.unlink()
+                total_rows += rows
+                raw_total += with_indexes
+                raw_after_total += built_after
+                lines.append(
+                    {
+                        "scenario": f"  {table} (synth's COPY, indexes {synth_summary['indexes']})",
+                        "rows": rows,
+                        "madrasa_seconds": synth_summary["seconds"].get(f"write {table}"),
+                        "raw_seconds": with_indexes,
+                        "raw_then_index_seconds": built_after,
+                    }
+                )
+            settings = postgres_settings(conn)
+        progress(1.0, "done")
+    student = lines[0]
+    lines[:0] = [
+        {
+            "scenario": "madrasa synth, all rows",
+            "rows": total_rows,
+            "madrasa_seconds": synth_seconds,
+            "raw_seconds": raw_total,
+            "raw_then_index_seconds": raw_after_total,
+        },
+        {
+            "scenario": "pupil rows (registry_student)",
+            "rows": student["rows"],
+            "madrasa_seconds": synth_seconds,
+            "raw_seconds": student["raw_seconds"],
+            "raw_then_index_seconds": student["raw_then_index_seconds"],
+        },
+    ]
+    return {
+        "pupils": pupils,
+        "seed": seed,
+        "indexes": indexes,
+        "cpus": os.cpu_count(),
+        "postgres": settings,
+        "synth_seconds": synth_seconds,
+        "synth": synth_summary,
+        "lines": lines,
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    header = (
+        f"{'scenario':<58} {'rows':>12} {'madrasa s':>10} {'raw COPY s':>11} "
+        f"{'raw/madrasa':>11} {'madrasa rows/s':>15} {'raw rows/s':>12} {'COPY+index s':>12}"
+    )
+    say()
+    say(header)
+    say("-" * len(header))
+    for line in result["lines"]:
+        ours, raw = line["madrasa_seconds"], line["raw_seconds"]
+        ratio = f"{raw / ours:.2f}" if ours else "-"
+        rate = f"{line['rows'] / ours:,.0f}" if ours else "-"
+        say(
+            f"{line['scenario']:<58} {line['rows']:>12,} "
+            f"{(f'{ours:.1f}' if ours is not None else '-'):>10} {raw:>11.1f} {ratio:>11} "
+            f"{rate:>15} {line['rows'] / raw:>12,.0f} {line['raw_then_index_seconds']:>12.1f}"
+        )
+    synth_summary, synth_seconds = result["synth"], result["synth_seconds"]
+    say()
+    say(
+        f"synth: {synth_summary['pupils']:,} pupils ({result['pupils'] / synth_seconds:,.0f} "
+        f"pupils/s), {synth_summary['rows']:,} rows in {synth_seconds:.1f} s including start-up; "
+        "phases: "
+        + ", ".join(
+            f"{k} {v:.1f} s"
+            for k, v in synth_summary["seconds"].items()
+            if not k.startswith("write")
+        )
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pupils", type=int, default=200_000)
@@ -133,150 +244,21 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     options = parser.parse_args()
 
-    database = f"bench_madrasa_{secrets.token_hex(4)}"
-    admin = psycopg.connect(f"{options.server}/postgres", autocommit=True)
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    url = f"{options.server}/{database}"
-    (ROOT / "var").mkdir(exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="synth-vs-copy-", dir=ROOT / "var"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MADRASA_", "DJANGO_"))}
-    env |= {
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "madrasa.settings",
-        "MADRASA_VAR_DIR": str(scratch),
-        "MADRASA_LOG_LEVEL": "WARNING",
-        "MADRASA_DEBUG": "false",  # as in production: no query log kept in memory
-    }
+    def progress(share: float, label: str) -> None:
+        say(f"[{share:4.0%}] {label}", flush=True)
 
-    def madrasa(*args: str, capture: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603  our own command, arguments from this script
-            [sys.executable, "-m", "madrasa.cli", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=capture,
-            text=True,
-            check=False,
-        )
-
-    try:
-        say(f"setting up {database}…", flush=True)
-        done = madrasa("migrate", "--verbosity", "0")
-        if done.returncode != 0:
-            say(done.stdout, done.stderr)
-            return 1
-        summary_path = scratch / "synth.json"
-        started = time.perf_counter()
-        done = madrasa(
-            "synth", "--pupils", str(options.pupils), "--seed", str(options.seed),
-            "--indexes", options.indexes, "--json", str(summary_path), capture=False,
-        )  # fmt: skip
-        synth_seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            return 1
-        synth = json.loads(summary_path.read_text(encoding="utf-8"))
-
-        lines: list[dict[str, Any]] = []
-        total_rows = 0
-        raw_total = raw_after_total = 0.0
-        with psycopg.connect(url, autocommit=True) as conn:
-            for table in TABLES:
-                path = scratch / f"{table}.copy"
-                rows = copy_out(conn, table, path)
-                size_mb = path.stat().st_size / 1e6
-                say(f"raw COPY {table}: {rows:,} rows, {size_mb:,.0f} MB…", flush=True)
-                with_indexes, built_after = raw_copy(conn, table, path)
-                path.unlink()
-                say(
-                    f"  {with_indexes:.1f} s into the indexed table, {built_after:.1f} s COPY "
-                    "then indexes",
-                    flush=True,
-                )
-                total_rows += rows
-                raw_total += with_indexes
-                raw_after_total += built_after
-                lines.append(
-                    {
-                        "scenario": f"  {table} (synth's COPY, indexes {synth['indexes']})",
-                        "rows": rows,
-                        "madrasa_seconds": synth["seconds"].get(f"write {table}"),
-                        "raw_seconds": with_indexes,
-                        "raw_then_index_seconds": built_after,
-                    }
-                )
-        student = lines[0]
-        lines[:0] = [
-            {
-                "scenario": "madrasa synth, all rows",
-                "rows": total_rows,
-                "madrasa_seconds": synth_seconds,
-                "raw_seconds": raw_total,
-                "raw_then_index_seconds": raw_after_total,
-            },
-            {
-                "scenario": "pupil rows (registry_student)",
-                "rows": student["rows"],
-                "madrasa_seconds": synth_seconds,
-                "raw_seconds": student["raw_seconds"],
-                "raw_then_index_seconds": student["raw_then_index_seconds"],
-            },
-        ]
-        header = (
-            f"{'scenario':<58} {'rows':>12} {'madrasa s':>10} {'raw COPY s':>11} "
-            f"{'raw/madrasa':>11} {'madrasa rows/s':>15} {'raw rows/s':>12} {'COPY+index s':>12}"
-        )
-        say()
-        say(header)
-        say("-" * len(header))
-        for line in lines:
-            ours, raw = line["madrasa_seconds"], line["raw_seconds"]
-            ratio = f"{raw / ours:.2f}" if ours else "-"
-            rate = f"{line['rows'] / ours:,.0f}" if ours else "-"
-            say(
-                f"{line['scenario']:<58} {line['rows']:>12,} "
-                f"{(f'{ours:.1f}' if ours is not None else '-'):>10} {raw:>11.1f} {ratio:>11} "
-                f"{rate:>15} {line['rows'] / raw:>12,.0f} {line['raw_then_index_seconds']:>12.1f}"
-            )
-        say()
-        say(
-            f"synth: {synth['pupils']:,} pupils ({options.pupils / synth_seconds:,.0f} pupils/s), "
-            f"{synth['rows']:,} rows in {synth_seconds:.1f} s including start-up; phases: "
-            + ", ".join(
-                f"{k} {v:.1f} s" for k, v in synth["seconds"].items() if not k.startswith("write")
-            )
-        )
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-        out = RESULTS / f"synth_vs_copy-{options.pupils}-{stamp}.json"
-        settings = {
-            name: admin.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-            for name in ("shared_buffers", "maintenance_work_mem", "max_wal_size", "server_version")
-        }
-        out.write_text(
-            json.dumps(
-                {
-                    "pupils": options.pupils,
-                    "seed": options.seed,
-                    "indexes": options.indexes,
-                    "cpus": os.cpu_count(),
-                    "postgres": {k: v[0] if v else None for k, v in settings.items()},
-                    "synth_seconds": synth_seconds,
-                    "synth": synth,
-                    "lines": lines,
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-        say(f"written to {out.relative_to(ROOT)}")
-        return 0
-    finally:
-        if not options.keep:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
-            )
-        admin.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+    started = time.perf_counter()
+    result = measure(
+        options.pupils, seed=options.seed, indexes=options.indexes, keep=options.keep,
+        server=options.server, progress=progress,
+    )  # fmt: skip
+    print_table(result)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"synth_vs_copy-{options.pupils}-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    say(f"written to {out.relative_to(ROOT)} ({time.perf_counter() - started:.0f} s in all)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from madrasa.accounts.api import router as accounts_router
+from madrasa.accounts.api import session_auth
 from madrasa.agency.api import router as agency_router
 from madrasa.attendance.api import router as attendance_router
-from madrasa.accounts.api import session_auth
 from madrasa.bulletins.api import router as bulletins_router
 from madrasa.core.errors import DomainError
 from madrasa.credentials.api import router as credentials_router

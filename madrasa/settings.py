@@ -191,6 +191,42 @@ def database_from_env() -> dict[str, Any]:
 DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+# --- Read replicas (issue 8, docs/scale.md) ----------------------------------------------------
+# MADRASA_REPLICA_URLS: comma-separated PostgreSQL URLs of streaming replicas of the primary
+# (DATABASE_URL); they become the aliases replica_0, replica_1, … Only code that opts in with
+# `madrasa.core.routers.on_replica()` reads from them (results-day lookups, dashboards, agency
+# reads); writes, reads after a write in the same request, and reads inside a transaction stay on
+# the primary. Migrations never run on a replica. Without replicas everything uses `default`.
+def replica_databases(raw: str, primary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    import dj_database_url
+
+    urls = [url.strip() for url in raw.split(",") if url.strip()]
+    if urls and primary.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("MADRASA_REPLICA_URLS needs a PostgreSQL DATABASE_URL")
+    replicas: dict[str, dict[str, Any]] = {}
+    for number, url in enumerate(urls):
+        if url.split("://", 1)[0] not in {"postgres", "postgresql", "pgsql"}:
+            raise ImproperlyConfigured(
+                f"MADRASA_REPLICA_URLS entry {number + 1} must start with postgresql://"
+            )
+        try:
+            config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        except Exception as exc:  # dj_database_url raises several types for bad URLs
+            raise ImproperlyConfigured(
+                f"MADRASA_REPLICA_URLS entry {number + 1} is malformed: {exc}"
+            ) from None
+        config["CONN_HEALTH_CHECKS"] = True
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].setdefault("connect_timeout", env_int("MADRASA_DB_CONNECT_TIMEOUT", 5))
+        config["TEST"] = {"MIRROR": "default"}  # tests read the primary's test database
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+DATABASES |= replica_databases(env_str("MADRASA_REPLICA_URLS"), DATABASES["default"])
+DATABASE_ROUTERS = ["madrasa.core.routers.ReplicaRouter"]
+
 # --- Accounts, passwords, sessions ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -306,7 +342,29 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MADRASA_KEYS_DIR = Path(os.environ.get("MADRASA_KEYS_DIR", VAR_DIR / "keys"))
 
 # --- Cache -------------------------------------------------------------------------------------
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits (results day) are counted in the cache: with several workers or servers set
+# MADRASA_CACHE_URL=redis://127.0.0.1:6379/1 so that they share one count (needs the `redis`
+# package); without it each process counts alone, in memory.
+MADRASA_CACHE_URL = env_str("MADRASA_CACHE_URL").strip()
+if MADRASA_CACHE_URL:
+    if not MADRASA_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("MADRASA_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": MADRASA_CACHE_URL,
+            "KEY_PREFIX": "madrasa",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Results day (docs/results.md): lookups per national code per hour (wrong birth dates or PINs),
+# and per client address per minute, before 429.
+MADRASA_RESULTS_RATE_PER_CODE = env_int("MADRASA_RESULTS_RATE_PER_CODE", 10)
+MADRASA_RESULTS_RATE_CODE_WINDOW = env_int("MADRASA_RESULTS_RATE_CODE_WINDOW", 3600)
+MADRASA_RESULTS_RATE_PER_ADDRESS = env_int("MADRASA_RESULTS_RATE_PER_ADDRESS", 60)
+MADRASA_RESULTS_RATE_ADDRESS_WINDOW = env_int("MADRASA_RESULTS_RATE_ADDRESS_WINDOW", 60)
 
 # --- Background tasks (ADR 0008) ----------------------------------------------------------------
 # Tasks are rows in the database, run by `madrasa db_worker` (`madrasa serve` starts one). Tests
@@ -332,3 +390,34 @@ LOGGING = {
 }
 LOGIN_URL_PATH = "/accounts/login/"
 LOGIN_REDIRECT_URL_PATH = "/"
+
+# --- Agencies: OAuth 2.0 client credentials (issue 6, docs/agencies.md) -------------------------
+# Agencies (other public services) are OAuth clients using the client-credentials grant only
+# (each Application is created with that grant type by `madrasa agency create`).
+# Their secrets are stored hashed, tokens are stored only as a SHA-256 checksum and expire after
+# MADRASA_AGENCY_TOKEN_SECONDS; each scope is a purpose (madrasa/agency/purposes.py).
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("MADRASA_AGENCY_TOKEN_SECONDS", 15 * 60),
+    "SCOPES": {
+        "social_aid": "Schooling status for social aid",
+        "recruitment": "Diploma verification for recruitment competitions",
+        "health": "School health record (with the guardian's consent)",
+    },
+    "DEFAULT_SCOPES": [],
+    "SCOPES_BACKEND_CLASS": "madrasa.agency.oauth.PurposeScopes",
+    "OAUTH2_VALIDATOR_CLASS": "madrasa.agency.oauth.AgencyValidator",
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # The OAuth 2.0 Security BCP (RFC 9700) in full: no implicit or password grant, no token in
+    # a URL, S256 PKCE only, https redirects only (agencies use none of these anyway).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# The toolkit's models are swappable; ours point at its Application (migrations need the name).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

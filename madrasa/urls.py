@@ -57,6 +57,7 @@ web_patterns = (
     [
         path("", web_views.home, name="home"),
         path("audit/", web_views.audit_log, name="audit_log"),
+        path("dashboard/", web_views.dashboard, name="dashboard"),
         path("healthz", web_views.healthz, name="healthz"),
     ],
     "web",

@@ -76,6 +76,7 @@ class RoleAssignment(models.Model):
                     | _scope_check(Role.PARENT)
                     | _scope_check(Role.PUPIL)
                     | _scope_check(Role.AGENCY)
+                    | _scope_check(Role.HEALTH)
                 ),
                 name="role_assignment_scope_matches_role",
                 violation_error_message=_(

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     PARENT = "parent", _("Parent or guardian")
     PUPIL = "pupil", _("Pupil")
     AGENCY = "agency", _("Agency (API client)")
+    HEALTH = "health", _("School health staff")
 
 
 # Which scope field each role's assignment must carry (and no other).
@@ -27,12 +28,13 @@ SCOPE_FIELD: dict[Role, str | None] = {
     Role.PARENT: "student",
     Role.PUPIL: "student",
     Role.AGENCY: None,
+    Role.HEALTH: "school",
 }
 SCOPE_FIELDS = ("region", "province", "school", "student")
 
 # Staff roles act on other people's data: a second factor is required in production.
 STAFF_ROLES = frozenset(
-    {Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE, Role.DIRECTOR, Role.TEACHER}
+    {Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE, Role.DIRECTOR, Role.TEACHER, Role.HEALTH}
 )
 # Roles that use the web pages (the agency is an API client only).
 PAGE_ROLES = frozenset(set(Role) - {Role.AGENCY})
@@ -43,6 +45,7 @@ SENIORITY = (
     Role.DIRECTORATE,
     Role.DIRECTOR,
     Role.TEACHER,
+    Role.HEALTH,
     Role.PARENT,
     Role.PUPIL,
     Role.AGENCY,

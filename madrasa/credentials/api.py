@@ -50,19 +50,31 @@ def _request_out(found: CredentialRequest) -> CredentialRequest:
     )
 
 
-@router.post("/credentials/verify", response=VerificationOut, auth=None)
+@router.post(
+    "/credentials/verify",
+    response=VerificationOut,
+    auth=None,
+    operation_id="credentials_record_verification",
+)
 def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     """Verify a credential (public, no sign-in): signature, issuer key, dates, revocation."""
     return verify_here(payload.payload).as_dict()
 
 
-@router.get("/credentials/keys", response=dict[str, Any], auth=None)
+@router.get(
+    "/credentials/keys",
+    response=dict[str, Any],
+    auth=None,
+    operation_id="credentials_get_key_list",
+)
 def keys(request: HttpRequest) -> dict[str, Any]:
     """The ministry's published key list (active and retired keys, Multikey)."""
     return key_store().published()
 
 
-@router.get("/credential-requests", response=list[RequestOut])
+@router.get(
+    "/credential-requests", response=list[RequestOut], operation_id="credentials_list_requests"
+)
 def list_requests(request: HttpRequest, waiting: bool = False) -> list[CredentialRequest]:
     """The caller's requests; with `waiting`, the director's queue (oldest first)."""
     actor = _actor(request)
@@ -70,7 +82,9 @@ def list_requests(request: HttpRequest, waiting: bool = False) -> list[Credentia
     return list(rows.select_related("credential")[:REQUESTS_LIMIT])
 
 
-@router.post("/credential-requests", response={201: RequestOut})
+@router.post(
+    "/credential-requests", response={201: RequestOut}, operation_id="credentials_create_request"
+)
 def create_request(request: HttpRequest, payload: RequestIn) -> Status[CredentialRequest]:
     actor = _actor(request)
     student = access_requestable_student(actor, payload.student_uuid)
@@ -78,7 +92,11 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status[Credentia
     return Status(201, _request_out(made))
 
 
-@router.post("/credential-requests/{request_uuid}/decision", response=RequestOut)
+@router.post(
+    "/credential-requests/{request_uuid}/decision",
+    response=RequestOut,
+    operation_id="credentials_record_decision",
+)
 def decide(request: HttpRequest, request_uuid: UUID, payload: DecisionIn) -> CredentialRequest:
     actor = _actor(request)
     found = access_request(actor, request_uuid)
@@ -90,14 +108,22 @@ def decide(request: HttpRequest, request_uuid: UUID, payload: DecisionIn) -> Cre
     return _request_out(decided)
 
 
-@router.get("/credentials/{credential_uuid}", response=dict[str, Any])
+@router.get(
+    "/credentials/{credential_uuid}",
+    response=dict[str, Any],
+    operation_id="credentials_get_credential",
+)
 def credential_document(request: HttpRequest, credential_uuid: UUID) -> dict[str, Any]:
     """The signed credential (Open Badges 3.0 JSON), exactly as issued."""
     credential = access_credential(_actor(request), credential_uuid)
     return dict(json.loads(credential.document))
 
 
-@router.post("/credentials/{credential_uuid}/revoke", response=CredentialOut)
+@router.post(
+    "/credentials/{credential_uuid}/revoke",
+    response=CredentialOut,
+    operation_id="credentials_revoke_credential",
+)
 def revoke(request: HttpRequest, credential_uuid: UUID, payload: RevokeIn) -> IssuedCredential:
     actor = _actor(request)
     credential = access_credential(actor, credential_uuid)

@@ -168,7 +168,7 @@ def put_scheme(request: HttpRequest, code: str, scheme: str, payload: SchemeIn) 
 @router.post(
     "/grading/years/{code}/copy-from/{source}",
     response={201: YearGradingOut},
-    operation_id="grading_copy_year",
+    operation_id="grading_create_year_copy",
 )
 def copy_from(
     request: HttpRequest, code: str, source: str, replace: bool = False

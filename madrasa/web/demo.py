@@ -26,6 +26,12 @@ from madrasa.registry.models import (
 )
 from madrasa.registry.services import load_structure, load_territory
 
+from .demo_assessment import (
+    DemoResults,
+    compute_school_bulletins,
+    seed_baccalaureate,
+    seed_school_marks,
+)
 from .synth import SYNTH_CODE_PREFIX, Progress, generate_synth, synth_provinces_present
 
 DEMO_PASSWORD = "madrasa-demo-2026"  # noqa: S105  printed on purpose: demo accounts only
@@ -171,3 +177,25 @@ def build_demo(progress: Progress | None = None) -> list[DemoAccount]:
     teacher = User.objects.get(username="enseignant.ibnsina")
     assign_teacher(actor=None, teacher=teacher, school_class=school_class, subject="MATH")
     return accounts
+
+
+@dataclass
+class DemoAssessment:
+    marks: int
+    bulletins: int
+    results: DemoResults
+
+
+def build_demo_assessment() -> DemoAssessment:
+    """Marks and semester-1 bulletins in the demo school, and a published baccalauréat session
+    in the province (each step skipped when already done)."""
+    rabat = Province.objects.get(code=DEMO_PROVINCE)
+    year = SchoolYear.objects.get(is_current=True)
+    school = _demo_school(rabat)
+    director = User.objects.get(username="directeur.ibnsina")
+    with transaction.atomic():
+        marks = seed_school_marks(school=school, year=year, director=director, seed=DEMO_SEED)
+    bulletins = compute_school_bulletins(school=school, year=year, director=director)
+    with transaction.atomic():
+        results = seed_baccalaureate(province=rabat, year=year, seed=DEMO_SEED)
+    return DemoAssessment(marks, bulletins, results)

@@ -1,4 +1,5 @@
-"""The page shell: the home page that fits each role, the audit log page, the health check."""
+"""The page shell: the home page that fits each role, the governance dashboard, the audit log
+page, the health check."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from madrasa.registry.access import (
     visible_students,
 )
 from madrasa.registry.selectors import list_reference_regions
+from madrasa.web.dashboard import get_dashboard
+
+DASHBOARD_ROLES = frozenset({Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE})
 
 
 @require_GET
@@ -45,6 +49,17 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
     elif role in {Role.PARENT, Role.PUPIL}:
         context |= {"pupils": visible_students(actor).select_related("school")}
     return render(request, "web/home.html", context)
+
+
+@require_GET
+@page(roles=DASHBOARD_ROLES)
+def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    board = get_dashboard(
+        actor,
+        region_code=request.GET.get("region", "").strip()[:2],
+        province_code=request.GET.get("province", "").strip()[:3],
+    )
+    return render(request, "web/dashboard.html", {"board": board})
 
 
 @require_GET

@@ -31,7 +31,16 @@ for _part in sorted((MATRIX_PATH.parent / "access_matrix.d").glob("*.yaml")):
 # Object kinds of later apps: madrasa/<app>/tests/access_objects.py defines
 # BUILDERS = {"kind": build(world, own=...) -> str (the URL parameter's value)}.
 OBJECT_BUILDERS: dict[str, Any] = {}
-for _app in ("grading", "marks", "bulletins", "results", "credentials"):
+for _app in (
+    "grading",
+    "marks",
+    "bulletins",
+    "results",
+    "credentials",
+    "attendance",
+    "health",
+    "agency",
+):
     try:
         _module = importlib.import_module(f"madrasa.{_app}.tests.access_objects")
     except ModuleNotFoundError:

@@ -19,6 +19,7 @@ EXPECTED_OWN = {
     Role.PARENT: (False, False, False, True),
     Role.PUPIL: (False, False, False, True),
     Role.AGENCY: (False, False, False, False),
+    Role.HEALTH: (False, False, False, False),  # the health record only (madrasa/health)
 }
 # Only the national role reaches objects outside the scope of the others.
 EXPECTED_OTHER = {role: (role == Role.MINISTRY,) * 4 for role in Role}

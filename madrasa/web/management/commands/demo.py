@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from madrasa.web.demo import DEMO_PASSWORD, build_demo
+from madrasa.web.demo import DEMO_PASSWORD, build_demo, build_demo_assessment
 
 
 class Command(BaseCommand):
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         call_command("compilecatalogs", verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         accounts = build_demo()
+        assessment = build_demo_assessment()
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS("Madrasa demo is ready. Demo accounts (one per role):")
@@ -42,6 +43,17 @@ class Command(BaseCommand):
         if not settings.MADRASA_REQUIRE_MFA:
             self.stdout.write(
                 "  (demo: staff sign in without the second factor (TOTP) that production requires)"
+            )
+        if assessment.marks:
+            self.stdout.write(
+                f"  marks: {assessment.marks} in the demo school (semester 1, contrôles 1-2), "
+                f"{assessment.bulletins} semester-1 bulletins computed, not yet published"
+            )
+        sample = assessment.results
+        if sample.sample_code:
+            self.stdout.write(
+                f"  results day: /results/ answers for {sample.candidates} baccalauréat "
+                f"candidates; try {sample.sample_code} born {sample.sample_birth_date}"
             )
         self.stdout.write(f"  database: {settings.DATABASES['default']['NAME']}")
         self.stdout.write("")

@@ -1,0 +1,327 @@
+"""The governance dashboard: national indicators by region, province and level (issue 8).
+
+Enrolment (pupils, girls and boys, rural and urban, public and private schools) and, once the
+tables hold rows, success rates: the share of year-end (or latest semester) bulletins proposing
+promotion, and the share of certificate-exam candidates admitted (normal session, or its resit).
+
+Everything is computed from the base tables with a few GROUP BY statements (set-based: one row
+per (province, level, gender, milieu, sector) comes back, at most a few thousand, and is summed
+up here), on a read replica when one is configured (`on_replica()`, madrasa/core/routers.py).
+Scope: the ministry sees the whole country, an academy its region(s), a directorate its
+province(s); `region` / `province` narrow it, within that scope (404 outside it).
+
+`bench/dashboard.py` times `compute_indicators` against the same GROUP BY written by hand.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from madrasa.accounts.selectors import Actor
+from madrasa.bulletins.models import Bulletin
+from madrasa.core.errors import PermissionDenied
+from madrasa.core.routers import on_replica, read_alias
+from madrasa.enrolment.models import Enrolment
+from madrasa.registry.access import (
+    access_province,
+    access_region,
+    visible_provinces,
+    visible_regions,
+)
+from madrasa.registry.models import Level, Province, Region, SchoolYear
+from madrasa.results.models import ExamCandidate, ExamResult, Outcome
+
+__all__ = ["AreaRow", "Dashboard", "Figures", "LevelRow", "compute_indicators", "get_dashboard"]
+
+# The latest bulletins of a year decide its success rate: the year's, else semester 2's, else 1's.
+PERIODS = ("Y", "S2", "S1")
+ONE_DECIMAL = Decimal("0.1")
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The indicators of one area or level."""
+
+    pupils: int = 0
+    girls: int = 0
+    boys: int = 0
+    rural: int = 0
+    urban: int = 0
+    public: int = 0
+    private: int = 0
+    decided: int = 0  # bulletins with a decision proposal
+    promoted: int = 0  # … proposing promotion
+    examined: int = 0  # exam candidates with a result (normal session)
+    admitted: int = 0  # … admitted in the normal session or its resit
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (
+            self.pupils,
+            self.girls,
+            self.boys,
+            self.rural,
+            self.urban,
+            self.public,
+            self.private,
+            self.decided,
+            self.promoted,
+            self.examined,
+            self.admitted,
+        )
+
+    @property
+    def girls_percent(self) -> Decimal | None:
+        return _percent(self.girls, self.pupils)
+
+    @property
+    def rural_percent(self) -> Decimal | None:
+        return _percent(self.rural, self.pupils)
+
+    @property
+    def private_percent(self) -> Decimal | None:
+        return _percent(self.private, self.pupils)
+
+    @property
+    def pass_rate(self) -> Decimal | None:
+        return _percent(self.promoted, self.decided)
+
+    @property
+    def exam_rate(self) -> Decimal | None:
+        return _percent(self.admitted, self.examined)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name_ar: str
+    name_fr: str
+    figures: Figures
+    region_code: str = ""
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    code: str
+    name_ar: str
+    name_fr: str
+    name_en: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """Figures per province id and per level id (the raw result of `compute_indicators`)."""
+
+    by_province: dict[int, Figures]
+    by_level: dict[int, Figures]
+    period: str  # the bulletins' period used for the pass rate ("" when none)
+    source: str  # the database alias that answered
+    seconds: float
+
+    @property
+    def total(self) -> Figures:
+        return sum(self.by_province.values(), Figures())
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    year: SchoolYear | None
+    scope: str  # nation, region, province or territory (an academy's or directorate's own)
+    region: Region | None
+    province: Province | None
+    total: Figures
+    regions: list[AreaRow] = field(default_factory=list)
+    provinces: list[AreaRow] = field(default_factory=list)
+    levels: list[LevelRow] = field(default_factory=list)
+    period: str = ""
+    source: str = "default"
+    seconds: float = 0.0
+
+
+def _add(table: dict[int, dict[str, int]], key: int, **counts: int) -> None:
+    row = table[key]
+    for name, value in counts.items():
+        row[name] = row.get(name, 0) + value
+
+
+def _latest_period(year: SchoolYear) -> str:
+    for period in PERIODS:
+        if Bulletin.objects.filter(enrolment__year=year, period=period).exists():
+            return period
+    return ""
+
+
+def enrolment_counts(
+    year: SchoolYear, province_ids: Iterable[int] | None
+) -> QuerySet[Enrolment, tuple[int, int, str, str, str, int]]:
+    """Active enrolments of the year counted per province, level, gender, milieu and sector."""
+    rows = Enrolment.objects.filter(year=year, status=Enrolment.Status.ACTIVE)
+    if province_ids is not None:
+        rows = rows.filter(school__province_id__in=list(province_ids))
+    return (
+        rows.order_by()
+        .values_list(
+            "school__province_id",
+            "level_id",
+            "student__gender",
+            "school__milieu",
+            "school__sector",
+        )
+        .annotate(n=Count("id"))
+    )
+
+
+def compute_indicators(year: SchoolYear, province_ids: Iterable[int] | None = None) -> Indicators:
+    """The indicators of the year for these provinces (None: the whole country), per province
+    and per level, on a replica when one is configured."""
+    started = time.perf_counter()
+    ids = None if province_ids is None else sorted(set(province_ids))
+    by_province: dict[int, dict[str, int]] = defaultdict(dict)
+    by_level: dict[int, dict[str, int]] = defaultdict(dict)
+    with on_replica():
+        source = read_alias()
+        for province_id, level_id, gender, milieu, sector, n in enrolment_counts(year, ids):
+            counts = {
+                "pupils": n,
+                "girls": n if gender == "F" else 0,
+                "boys": n if gender == "M" else 0,
+                "rural": n if milieu == "rural" else 0,
+                "urban": n if milieu == "urban" else 0,
+                "public": n if sector == "public" else 0,
+                "private": n if sector == "private" else 0,
+            }
+            _add(by_province, province_id, **counts)
+            _add(by_level, level_id, **counts)
+
+        period = _latest_period(year)
+        if period:
+            bulletins = Bulletin.objects.filter(enrolment__year=year, period=period).exclude(
+                decision_proposal=""
+            )
+            if ids is not None:
+                bulletins = bulletins.filter(enrolment__school__province_id__in=ids)
+            for province_id, level_id, decided, promoted in (
+                bulletins.order_by()
+                .values_list("enrolment__school__province_id", "enrolment__level_id")
+                .annotate(
+                    decided=Count("id"),
+                    promoted=Count("id", filter=Q(decision_proposal="promoted")),
+                )
+            ):
+                _add(by_province, province_id, decided=decided, promoted=promoted)
+                _add(by_level, level_id, decided=decided, promoted=promoted)
+
+        resit_admitted = ExamResult.objects.filter(
+            candidate__previous=OuterRef("pk"), outcome=Outcome.ADMITTED
+        )
+        candidates = ExamCandidate.objects.filter(
+            session__year=year, session__session="normal", result__isnull=False
+        ).exclude(result__outcome="")
+        if ids is not None:
+            candidates = candidates.filter(centre__province_id__in=ids)
+        for province_id, level_id, examined, admitted in (
+            candidates.order_by()
+            .values_list("centre__province_id", "session__scheme__level_id")
+            .annotate(
+                examined=Count("id"),
+                admitted=Count(
+                    "id", filter=Q(result__outcome=Outcome.ADMITTED) | Q(Exists(resit_admitted))
+                ),
+            )
+        ):
+            _add(by_province, province_id, examined=examined, admitted=admitted)
+            _add(by_level, level_id, examined=examined, admitted=admitted)
+    return Indicators(
+        by_province={key: Figures(**value) for key, value in by_province.items()},
+        by_level={key: Figures(**value) for key, value in by_level.items()},
+        period=period,
+        source=source,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _current_year() -> SchoolYear | None:
+    return SchoolYear.objects.filter(is_current=True).first()
+
+
+def get_dashboard(actor: Actor, *, region_code: str = "", province_code: str = "") -> Dashboard:
+    """The dashboard the actor may see: national (ministry), its region(s) (academy), its
+    province(s) (directorate); narrowed to one region or province inside that scope."""
+    region: Region | None = None
+    province: Province | None = None
+    if province_code:
+        province = access_province(actor, province_code)
+        provinces = [province]
+        regions: list[Region] = []
+        scope = "province"
+    elif region_code:
+        region = access_region(actor, region_code)
+        provinces = list(visible_provinces(actor).filter(region=region).select_related("region"))
+        regions = [region]
+        scope = "region"
+    else:
+        provinces = list(visible_provinces(actor).select_related("region"))
+        # A region's row only where the actor sees all of it (not a directorate's one province).
+        regions = list(visible_regions(actor))
+        scope = "nation" if actor.is_national else "territory"
+    if not provinces:
+        raise PermissionDenied(_("Your role covers no territory."), code="no_territory")
+    year = _current_year()
+    if year is None:
+        return Dashboard(year=None, scope=scope, region=region, province=province, total=Figures())
+    indicators = compute_indicators(
+        year, None if actor.is_national and scope == "nation" else [p.id for p in provinces]
+    )
+    province_rows = [
+        AreaRow(
+            p.code,
+            p.name_ar,
+            p.name_fr,
+            indicators.by_province.get(p.id, Figures()),
+            region_code=p.region.code,
+        )
+        for p in sorted(provinces, key=lambda p: (p.region.code, p.code))
+    ]
+    region_rows = [
+        AreaRow(
+            r.code,
+            r.name_ar,
+            r.name_fr,
+            sum((row.figures for row in province_rows if row.region_code == r.code), Figures()),
+        )
+        for r in sorted(regions, key=lambda r: r.code)
+    ]
+    level_rows = [
+        LevelRow(level.code, level.name_ar, level.name_fr, level.name_en, figures)
+        for level in Level.objects.order_by("rank")
+        if (figures := indicators.by_level.get(level.id)) is not None
+    ]
+    return Dashboard(
+        year=year,
+        scope=scope,
+        region=region,
+        province=province,
+        total=sum((row.figures for row in province_rows), Figures()),
+        regions=region_rows,
+        provinces=province_rows,
+        levels=level_rows,
+        period=indicators.period,
+        source=indicators.source,
+        seconds=indicators.seconds,
+    )
