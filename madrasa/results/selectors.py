@@ -100,7 +100,7 @@ def current_publication(session_key: str) -> CurrentPublication | None:
 
 
 _LOOKUP_SQL = (
-    f"SELECT payload FROM {PublishedResult._meta.db_table} "  # noqa: S608  a table name only
+    f"SELECT payload FROM {PublishedResult._meta.db_table} "  # noqa: S608  a table name only  # nosec B608: identifiers and integers from code, values bound
     "WHERE publication_id = %s AND national_code = %s AND "
 )
 

@@ -299,7 +299,7 @@ def _snapshot_sql(decimals: int) -> str:
             "'mention', r.mention, 'outcome', r.outcome)"
         )
     return (
-        f"INSERT INTO {target} (publication_id, national_code, birth_date, pin_hash, payload) "  # noqa: S608  table names and a format
+        f"INSERT INTO {target} (publication_id, national_code, birth_date, pin_hash, payload) "  # noqa: S608  table names and a format  # nosec B608: identifiers and integers from code, values bound
         f"SELECT %s, s.national_code, s.birth_date, c.pin_hash, {payload} "
         f"FROM {res} r JOIN {cand} c ON c.id = r.candidate_id "
         f"JOIN {student} s ON s.id = c.student_id "
