@@ -88,7 +88,13 @@ def list_requests(request: HttpRequest, waiting: bool = False) -> list[Credentia
 def create_request(request: HttpRequest, payload: RequestIn) -> Status[CredentialRequest]:
     actor = _actor(request)
     student = access_requestable_student(actor, payload.student_uuid)
-    made = request_credential(actor=actor.user, student=student, kind=payload.kind)
+    made = request_credential(
+        actor=actor.user,
+        student=student,
+        kind=payload.kind,
+        period=payload.period,
+        year=payload.year or None,
+    )
     return Status(201, _request_out(made))
 
 

@@ -37,6 +37,19 @@ class VerifyForm(forms.Form):
 
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=Kind.choices)
+    period = forms.ChoiceField(
+        label=_("Period (transcript)"),
+        choices=[
+            ("", "—"),
+            ("S1", _("First semester")),
+            ("S2", _("Second semester")),
+            ("Y", _("Year")),
+        ],
+        required=False,
+    )
+    year = forms.CharField(
+        label=_("School year (e.g. 2025-2026; empty: this year)"), max_length=9, required=False
+    )
 
 
 class DecisionForm(forms.Form):

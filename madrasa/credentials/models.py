@@ -70,6 +70,8 @@ class CredentialRequest(models.Model):
     # The school that answers: the pupil's school when the request was made.
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    # A transcript's period: S1, S2 or Y (the year) of `year`; empty for the other kinds.
+    period = models.CharField(max_length=2, blank=True, default="")
     requested_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -36,6 +36,9 @@ class VerificationOut(Schema):
 class RequestIn(Schema):
     student_uuid: UUID
     kind: Literal["attestation", "transcript", "exam_result"] = "attestation"
+    # A transcript's period (S1, S2, Y) and the school year (code; empty: the current one).
+    period: Literal["", "S1", "S2", "Y"] = ""
+    year: str = Field("", max_length=9)
 
 
 class DecisionIn(Schema):
@@ -50,6 +53,8 @@ class RevokeIn(Schema):
 class RequestOut(Schema):
     uuid: UUID
     kind: str
+    period: str
+    year: str
     status: str
     student_uuid: UUID
     school: str
@@ -62,6 +67,10 @@ class RequestOut(Schema):
     @staticmethod
     def resolve_student_uuid(obj: Any) -> UUID:
         return obj.student.uuid  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_year(obj: Any) -> str:
+        return str(obj.year.code)
 
     @staticmethod
     def resolve_school(obj: Any) -> str:

@@ -138,7 +138,11 @@ def request_new(request: HttpRequest, actor: Actor, student_uuid: UUID) -> HttpR
     if request.method == "POST" and form.is_valid():
         try:
             made = request_credential(
-                actor=actor.user, student=student, kind=form.cleaned_data["kind"]
+                actor=actor.user,
+                student=student,
+                kind=form.cleaned_data["kind"],
+                period=form.cleaned_data["period"],
+                year=form.cleaned_data["year"].strip() or None,
             )
         except InvalidInput as exc:
             form.add_error(None, str(exc.message))

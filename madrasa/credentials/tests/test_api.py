@@ -63,10 +63,11 @@ def test_errors_are_reasons_not_stack_traces(world: World, store: KeyStore) -> N
     later = _post(
         parent,
         "/api/v1/credential-requests",
-        {"student_uuid": str(world.student.uuid), "kind": "transcript"},
+        {"student_uuid": str(world.student.uuid), "kind": "transcript", "period": "S2"},
     )
     assert later.status_code == 422
-    assert later.json()["code"] == "kind_not_available"
+    assert later.json()["code"] == "not_published"
+    assert "published report card" in later.json()["detail"]
 
 
 def test_the_director_queue_and_decision(world: World, store: KeyStore) -> None:

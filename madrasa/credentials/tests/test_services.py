@@ -154,7 +154,7 @@ def test_without_active_enrolment_the_request_waits_for_the_director(
         decide_request(actor=world.users[Role.DIRECTOR], request=request, approve=False, note="x")
 
 
-def test_a_refusal_needs_a_reason_and_other_kinds_are_not_online_yet(
+def test_a_refusal_needs_a_reason_and_a_transcript_needs_published_results(
     world: World, store: KeyStore
 ) -> None:
     Enrolment.objects.filter(student=world.student).update(status=Enrolment.Status.ENDED)
@@ -169,9 +169,9 @@ def test_a_refusal_needs_a_reason_and_other_kinds_are_not_online_yet(
     assert refused.status == CredentialRequest.Status.REJECTED
     with pytest.raises(InvalidInput) as failure:
         request_credential(
-            actor=world.users[Role.PARENT], student=world.student, kind=Kind.TRANSCRIPT
+            actor=world.users[Role.PARENT], student=world.student, kind=Kind.TRANSCRIPT, period="S1"
         )
-    assert failure.value.code == "kind_not_available"
+    assert failure.value.code == "not_published"
 
 
 def test_without_a_signing_key_issuing_is_a_clear_refusal(world: World) -> None:
