@@ -100,8 +100,12 @@ def pytest(label: str, env: dict[str, str], extra: list[str]) -> tuple[int, dict
     step(f"pytest on {label}")
     junit = ROOT / "var" / f"junit-{label}.xml"
     junit.parent.mkdir(exist_ok=True)
+    # Two workers (CI has 2 cores); a module's tests stay on one worker (--dist loadfile).
+    workers = os.environ.get("MADRASA_TEST_WORKERS", "2")
+    parallel = ["-n", workers, "--dist", "loadfile"] if workers not in {"", "0", "1"} else []
     code = run(
-        [str(BIN / "pytest"), "-p", "no:cacheprovider", f"--junitxml={junit}", *extra], env=env
+        [str(BIN / "pytest"), "-p", "no:cacheprovider", *parallel, f"--junitxml={junit}", *extra],
+        env=env,
     )
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     if junit.exists():
