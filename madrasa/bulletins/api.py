@@ -6,15 +6,12 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from madrasa.accounts.selectors import Actor
-from madrasa.core.errors import InvalidInput
+from madrasa.accounts.api import request_actor as _actor
 from madrasa.enrolment.access import access_class
-from madrasa.enrolment.services import current_year
+from madrasa.enrolment.services import year_or_current as _year
 from madrasa.registry.access import access_student
-from madrasa.registry.models import SchoolYear
 
 from .access import (
     access_bulletin,
@@ -36,19 +33,6 @@ from .selectors import pupil_bulletins
 from .services import BulletinTarget, publish_bulletins, start_bulletin_run
 
 router = Router(tags=["bulletins"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
-
-
-def _year(code: str | None) -> SchoolYear:
-    if not code:
-        return current_year()
-    year = SchoolYear.objects.filter(code=code).first()
-    if year is None:
-        raise InvalidInput(_("Unknown school year %(code)s.") % {"code": code})
-    return year
 
 
 @router.get(

@@ -31,19 +31,17 @@ Remarks survive a recomputation: rows are updated in place, not replaced.
 from __future__ import annotations
 
 import logging
-import math
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import connection
 
 from madrasa.enrolment.models import Enrolment, SchoolClass
 from madrasa.grading.models import SubjectCoefficient
 from madrasa.grading.rules import Policy
+from madrasa.grading.sql import MAX_DECIMALS, PolicySql, decimal_places
 from madrasa.marks.models import Assessment, Mark
 from madrasa.registry.models import Semester
 
@@ -52,10 +50,6 @@ from .models import Bulletin, BulletinLine
 logger = logging.getLogger(__name__)
 
 __all__ = ["MAX_DECIMALS", "SqlPolicy", "compute_semester", "compute_year"]
-
-# Averages are stored with two decimals.
-MAX_DECIMALS = 2
-_CODE = re.compile(r"^[A-Za-z_]{1,20}$")
 
 T = {
     "bulletin": Bulletin._meta.db_table,
@@ -69,66 +63,18 @@ T = {
 }
 
 
-def _literal(code: str) -> str:
-    """A policy code (mention, absence code) as an SQL string literal; codes are short words."""
-    if not _CODE.match(code):
-        raise ValueError(f"unexpected code in the grading policy: {code!r}")
-    return f"'{code}'"
-
-
-def _units(value: Decimal, scale: int) -> int:
-    """The smallest whole number of 10^-decimals units that is >= value (for `>=` tests)."""
-    return math.ceil(value * scale)
-
-
 @dataclass(frozen=True)
-class SqlPolicy:
-    """A grading policy as the integers and literals the statements need."""
+class SqlPolicy(PolicySql):
+    """A grading policy as the integers and literals the statements need, with the semester
+    weights as integers on a common scale."""
 
-    scale: int
-    half_up: bool
-    zero_codes: tuple[str, ...]
-    pass_units: int
-    mentions: tuple[tuple[str, int], ...]  # (code, minimum in units), lowest first
-    weights: tuple[int, ...]  # semester weights as integers (common scale)
+    weights: tuple[int, ...]
 
     @classmethod
     def from_policy(cls, policy: Policy) -> SqlPolicy:
-        if policy.decimals > MAX_DECIMALS:
-            raise ValueError("averages are stored with at most two decimals")
-        scale = 10**policy.decimals
-        weight_places = max(
-            (max(0, -int(w.as_tuple().exponent)) for w in policy.semester_weights), default=0
-        )
-        return cls(
-            scale=scale,
-            half_up=policy.rounding == "half_up",
-            zero_codes=tuple(
-                sorted(code for code, rule in policy.absence_rules.items() if rule == "zero")
-            ),
-            pass_units=_units(policy.pass_mark, scale),
-            mentions=tuple((code, _units(minimum, scale)) for code, minimum in policy.mentions),
-            weights=tuple(int(w.scaleb(weight_places)) for w in policy.semester_weights),
-        )
-
-    def divide(self, numerator: str, denominator: str) -> str:
-        """SQL for numerator / denominator rounded by the policy (both non-negative integers)."""
-        if self.half_up:
-            return f"((2 * ({numerator}) + ({denominator})) / (2 * ({denominator})))"
-        return f"(({numerator}) / ({denominator}))"
-
-    def zero_condition(self, column: str) -> str:
-        if not self.zero_codes:
-            return "1 = 0"
-        return f"{column} IN ({', '.join(_literal(c) for c in self.zero_codes)})"
-
-    def mention_case(self, units: str) -> str:
-        whens = " ".join(
-            f"WHEN {units} >= {minimum} THEN {_literal(code)}"
-            for code, minimum in reversed(self.mentions)
-        )
-        return (
-            f"CASE WHEN {units} IS NULL OR {units} < {self.pass_units} THEN '' {whens} ELSE '' END"
+        weight_places = max((decimal_places(w) for w in policy.semester_weights), default=0)
+        return cls.for_policy(
+            policy, weights=tuple(int(w.scaleb(weight_places)) for w in policy.semester_weights)
         )
 
     def decision_case(self, units: str) -> str:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from madrasa.accounts.selectors import Actor
+from madrasa.accounts.api import request_actor as _actor
 from madrasa.core.errors import PermissionDenied
 
 from .access import (
@@ -36,10 +36,6 @@ from .services import decide_request, request_credential, revoke_credential
 
 router = Router(tags=["credentials"])
 REQUESTS_LIMIT = 200
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
 
 
 def _request_out(found: CredentialRequest) -> CredentialRequest:

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from madrasa.accounts.selectors import Actor
+from madrasa.accounts.api import request_actor as _actor
 from madrasa.core.errors import InvalidInput, PermissionDenied
 from madrasa.registry.access import access_school, access_student
-from madrasa.registry.models import DuplicateCandidate, Level, School, SchoolYear, Stream
+from madrasa.registry.models import DuplicateCandidate, Level, School, Stream
 from madrasa.registry.services import dismiss_duplicate
 
 from .access import (
@@ -60,7 +60,6 @@ from .selectors import (
 from .services import (
     cancel_transfer,
     create_class,
-    current_year,
     decide_transfer_as_directorate,
     decide_transfer_as_school,
     enrol_new_pupil,
@@ -71,21 +70,9 @@ from .services import (
     request_transfer,
     roll_over_school,
 )
+from .services import year_or_current as _year
 
 router = Router(tags=["enrolment"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
-
-
-def _year(code: str | None) -> SchoolYear:
-    if not code:
-        return current_year()
-    year = SchoolYear.objects.filter(code=code).first()
-    if year is None:
-        raise InvalidInput(_("Unknown school year %(code)s.") % {"code": code})
-    return year
 
 
 def _level(code: str) -> Level:

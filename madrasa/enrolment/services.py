@@ -47,6 +47,7 @@ __all__ = [
     "record_decision",
     "request_transfer",
     "roll_over_school",
+    "year_or_current",
 ]
 
 # Decisions that end the pupil's schooling in this school (no enrolment follows next year).
@@ -62,6 +63,16 @@ def current_year() -> SchoolYear:
     year = SchoolYear.objects.filter(is_current=True).first()
     if year is None:
         raise InvalidInput(_("No school year is open: the ministry must set the current year."))
+    return year
+
+
+def year_or_current(code: str | None) -> SchoolYear:
+    """The school year with this code (e.g. 2025-2026), or the current one when none is given."""
+    if not code:
+        return current_year()
+    year = SchoolYear.objects.filter(code=code).first()
+    if year is None:
+        raise InvalidInput(_("Unknown school year %(code)s.") % {"code": code})
     return year
 
 

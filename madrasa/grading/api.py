@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from madrasa.accounts.selectors import Actor
+from madrasa.accounts.api import request_actor as _actor
 from madrasa.registry.models import Level, SchoolYear, Stream
 
 from .access import access_year_for_edit, access_year_for_read
@@ -31,10 +31,6 @@ from .services import (
 from .validation import CoefficientRow, GradingInvalid, PolicyValues, SchemeValues
 
 router = Router(tags=["grading"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
 
 
 def _year_out(year: SchoolYear) -> YearGradingOut:

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from madrasa.accounts.selectors import Actor
+from madrasa.accounts.api import request_actor as _actor
 from madrasa.core.errors import InvalidInput, NotFound, PermissionDenied
 from madrasa.enrolment.access import access_class, manageable_school
 from madrasa.enrolment.models import Enrolment, SchoolClass
-from madrasa.enrolment.services import current_year
+from madrasa.enrolment.services import year_or_current as _year
 from madrasa.grading.models import Subject
-from madrasa.registry.models import SchoolYear, Semester
+from madrasa.registry.models import Semester
 
 from .access import (
     access_assessment,
@@ -61,19 +61,6 @@ from .selectors import (
 from .services import MarkErrors, close_term, create_assessment, decide_change_request, save_marks
 
 router = Router(tags=["marks"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
-
-
-def _year(code: str | None) -> SchoolYear:
-    if not code:
-        return current_year()
-    year = SchoolYear.objects.filter(code=code).first()
-    if year is None:
-        raise InvalidInput(_("Unknown school year %(code)s.") % {"code": code})
-    return year
 
 
 def _semester(year_id: int, number: int) -> Semester:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from madrasa.accounts.selectors import Actor
+from madrasa.accounts.api import request_actor as _actor
 from madrasa.core.errors import PermissionDenied
 
 from .access import access_province, access_region, access_school, access_student
@@ -43,10 +43,6 @@ from .selectors import (
 from .services import add_guardian
 
 router = Router(tags=["registry"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined, no-any-return]  # set by ninja's auth
 
 
 @router.get("/regions", response=list[RegionOut], operation_id="registry_list_regions")

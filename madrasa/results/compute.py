@@ -32,8 +32,6 @@ Free candidates of the baccalauréat are computed with the year's `baccalaureat_
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -44,13 +42,18 @@ from django.db import connection
 
 from madrasa.grading.models import ExamScheme, SubjectCoefficient
 from madrasa.grading.rules import Policy
+from madrasa.grading.sql import (
+    MAX_DECIMALS,
+    PolicySql,
+    decimal_places,
+    sql_literal,
+    units_at_least,
+)
 
 from .models import ExamCandidate, ExamMark, ExamResult, ExamSession
 
 __all__ = ["MAX_DECIMALS", "SchemeGroup", "compute_session", "scheme_groups"]
 
-MAX_DECIMALS = 2
-_CODE = re.compile(r"^[A-Za-z_]{1,20}$")
 COMPONENTS = ("continuous", "local", "regional", "national")
 
 T = {
@@ -59,22 +62,6 @@ T = {
     "result": ExamResult._meta.db_table,
     "coef": SubjectCoefficient._meta.db_table,
 }
-
-
-def _literal(code: str) -> str:
-    """A policy or scheme code as an SQL string literal; codes are short words."""
-    if not _CODE.match(code):
-        raise ValueError(f"unexpected code: {code!r}")
-    return f"'{code}'"
-
-
-def _units(value: Decimal, scale: int) -> int:
-    """The smallest whole number of units that is >= value (for `>=` tests on units)."""
-    return math.ceil(value * scale)
-
-
-def _places(value: Decimal) -> int:
-    return max(0, -int(value.as_tuple().exponent))
 
 
 @dataclass(frozen=True)
@@ -99,63 +86,32 @@ def scheme_groups(session: ExamSession) -> list[SchemeGroup]:
 
 
 @dataclass(frozen=True)
-class _Sql:
+class _Sql(PolicySql):
     """The policy and scheme as the integers and literals the statement needs."""
 
-    scale: int
-    half_up: bool
-    zero_codes: tuple[str, ...]
-    pass_units: int
     resit_units: int | None
-    mentions: tuple[tuple[str, int], ...]
     weights: tuple[tuple[str, int], ...]  # (component, weight * weight_scale)
     weight_scale: int
 
     @classmethod
     def build(cls, policy: Policy, scheme: ExamScheme, *, resit_session: bool) -> _Sql:
-        if policy.decimals > MAX_DECIMALS:
-            raise ValueError("exam averages are stored with at most two decimals")
-        scale = 10**policy.decimals
         weights = scheme.weights()
         for code in weights:
             if code not in COMPONENTS:
                 raise ValueError(f"unknown exam component {code!r}")
-        places = max((_places(w) for w in weights.values()), default=0)
+        places = max((decimal_places(w) for w in weights.values()), default=0)
         resit_min = None if resit_session or scheme.resit_min is None else scheme.resit_min
-        return cls(
-            scale=scale,
-            half_up=policy.rounding == "half_up",
-            zero_codes=tuple(sorted(c for c, r in policy.absence_rules.items() if r == "zero")),
-            pass_units=_units(policy.pass_mark, scale),
-            resit_units=None if resit_min is None else _units(Decimal(resit_min), scale),
-            mentions=tuple((code, _units(minimum, scale)) for code, minimum in policy.mentions),
+        scale = 10**policy.decimals
+        return cls.for_policy(
+            policy,
+            resit_units=None if resit_min is None else units_at_least(Decimal(resit_min), scale),
             weights=tuple((code, int(w.scaleb(places))) for code, w in weights.items()),
             weight_scale=10**places,
         )
 
-    def divide(self, numerator: str, denominator: str) -> str:
-        """numerator / denominator rounded by the policy (both non-negative integers)."""
-        if self.half_up:
-            return f"((2 * ({numerator}) + ({denominator})) / (2 * ({denominator})))"
-        return f"(({numerator}) / ({denominator}))"
-
-    def zero_condition(self, column: str) -> str:
-        if not self.zero_codes:
-            return "1 = 0"
-        return f"{column} IN ({', '.join(_literal(c) for c in self.zero_codes)})"
-
     def final(self) -> str:
         total = " + ".join(f"a_{code} * {weight}" for code, weight in self.weights)
         return self.divide(total, str(self.weight_scale))
-
-    def mention_case(self, units: str) -> str:
-        whens = " ".join(
-            f"WHEN {units} >= {minimum} THEN {_literal(code)}"
-            for code, minimum in reversed(self.mentions)
-        )
-        return (
-            f"CASE WHEN {units} IS NULL OR {units} < {self.pass_units} THEN '' {whens} ELSE '' END"
-        )
 
     def outcome_case(self, units: str) -> str:
         resit = (
@@ -196,7 +152,7 @@ def _statement(session: ExamSession, group: SchemeGroup, sql: _Sql) -> str:
     keeps_best = bool(group.scheme.resit_keeps_best)
     year_id = int(session.scheme.year_id)
     level_id = int(group.scheme.level_id)
-    kinds = ", ".join(_literal(k) for k in group.kinds)
+    kinds = ", ".join(sql_literal(k) for k in group.kinds)
 
     def marks(join_column: str, is_resit: int) -> str:
         # S608: only table names, integers and checked codes are formatted in; values are params

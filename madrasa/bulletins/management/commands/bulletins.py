@@ -13,45 +13,25 @@ from __future__ import annotations
 import sys
 import time
 from argparse import ArgumentParser
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from madrasa.bulletins.models import BulletinRun
 from madrasa.bulletins.services import BulletinTarget, execute_run, start_bulletin_run
 from madrasa.core.errors import DomainError
+from madrasa.core.progress import TerminalProgress
 from madrasa.registry.models import SchoolYear
 
 
-class ProgressBar:
-    """Redrawn in place on a terminal; a line per tenth otherwise (logs)."""
-
-    def __init__(self, stream: TextIO, *, enabled: bool) -> None:
-        self.stream = stream
-        self.enabled = enabled
-        self.tty = stream.isatty()
-        self.last_tenth = -1
-        self.started = time.monotonic()
-
+class ProgressBar(TerminalProgress):
     def __call__(self, run: BulletinRun) -> None:
-        if not self.enabled or not run.total:
-            return
-        fraction = run.done / run.total
-        width = 30
-        filled = int(width * fraction)
-        elapsed = time.monotonic() - self.started
-        text = (
-            f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} "
-            f"{run.done}/{run.total} schools {elapsed:.1f} s"
+        self.show(
+            run.done,
+            run.total,
+            counts=f"{run.done}/{run.total} schools {self.elapsed:.1f} s",
+            finished=run.is_finished,
         )
-        if self.tty:
-            self.stream.write(f"\r{text}")
-            if run.is_finished:
-                self.stream.write("\n")
-        elif int(fraction * 10) != self.last_tenth:
-            self.last_tenth = int(fraction * 10)
-            self.stream.write(f"{text}\n")
-        self.stream.flush()
 
 
 def _target(spec: str, *, year_average: bool) -> BulletinTarget:

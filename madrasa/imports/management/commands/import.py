@@ -15,7 +15,7 @@ import sys
 import time
 from argparse import ArgumentParser
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from madrasa.accounts.models import User
 from madrasa.accounts.selectors import Actor, get_actor
+from madrasa.core.progress import TerminalProgress
 from madrasa.imports.access import IMPORT_ROLES
 from madrasa.imports.messages import format_count
 from madrasa.imports.models import ImportBatch
@@ -33,35 +34,16 @@ from madrasa.imports.services import CHUNK_SIZE, apply_batch, purge_batches, rec
 EXIT_ROW_ERRORS = 4
 
 
-class ProgressBar:
-    """A plain progress bar on stderr: redrawn in place on a terminal, a line per tenth
-    otherwise (logs)."""
-
-    def __init__(self, stream: TextIO, *, enabled: bool) -> None:
-        self.stream = stream
-        self.enabled = enabled
-        self.tty = stream.isatty()
-        self.last_tenth = -1
-        self.started = time.monotonic()
+class ProgressBar(TerminalProgress):
+    """The import's progress on stderr (core.progress)."""
 
     def __call__(self, batch: ImportBatch) -> None:
-        if not self.enabled or not batch.total_rows:
-            return
-        fraction = batch.applied_rows / batch.total_rows
-        width = 30
-        filled = int(width * fraction)
-        text = (
-            f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} "
-            f"{format_count(batch.applied_rows)}/{format_count(batch.total_rows)}"
+        self.show(
+            batch.applied_rows,
+            batch.total_rows,
+            counts=f"{format_count(batch.applied_rows)}/{format_count(batch.total_rows)}",
+            finished=batch.is_finished,
         )
-        if self.tty:
-            self.stream.write(f"\r{text}")
-            if batch.is_finished:
-                self.stream.write("\n")
-        elif int(fraction * 10) != self.last_tenth:
-            self.last_tenth = int(fraction * 10)
-            self.stream.write(f"{text}\n")
-        self.stream.flush()
 
 
 class Command(BaseCommand):
