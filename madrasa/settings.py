@@ -366,6 +366,10 @@ MADRASA_RESULTS_RATE_CODE_WINDOW = env_int("MADRASA_RESULTS_RATE_CODE_WINDOW", 3
 MADRASA_RESULTS_RATE_PER_ADDRESS = env_int("MADRASA_RESULTS_RATE_PER_ADDRESS", 60)
 MADRASA_RESULTS_RATE_ADDRESS_WINDOW = env_int("MADRASA_RESULTS_RATE_ADDRESS_WINDOW", 60)
 
+# The dashboard's stored national indicators are computed again, in the background, when the
+# latest are older than this (madrasa/web/dashboard.py; docs/scale.md).
+MADRASA_INDICATORS_MAX_AGE_MINUTES = env_int("MADRASA_INDICATORS_MAX_AGE_MINUTES", 60)
+
 # --- Background tasks (ADR 0008) ----------------------------------------------------------------
 # Tasks are rows in the database, run by `madrasa db_worker` (`madrasa serve` starts one). Tests
 # run them at once, in the caller's process.

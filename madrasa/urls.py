@@ -58,6 +58,7 @@ web_patterns = (
         path("", web_views.home, name="home"),
         path("audit/", web_views.audit_log, name="audit_log"),
         path("dashboard/", web_views.dashboard, name="dashboard"),
+        path("dashboard/refresh/", web_views.dashboard_refresh, name="dashboard_refresh"),
         path("healthz", web_views.healthz, name="healthz"),
     ],
     "web",

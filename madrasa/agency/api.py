@@ -17,6 +17,7 @@ from ninja import Router
 
 from madrasa.attendance.rules import parse_month
 from madrasa.core.errors import PermissionDenied
+from madrasa.core.routers import on_replica
 from madrasa.health.access import require_consent
 from madrasa.health.fhir import health_bundle, validate_with_fhir_resources
 from madrasa.health.models import ConsentPurpose
@@ -132,7 +133,13 @@ def schooling_status(request: HttpRequest, payload: SchoolingStatusIn) -> School
             ),
             count,
         )
-    if not month_is_computed(month):
+    # The reads of a batch go to a read replica when one is configured (docs/scale.md): one
+    # block, so the month check and the statuses come from the same replay point.
+    with on_replica():
+        computed = month_is_computed(month)
+        identifiers = [p for p in parsed if isinstance(p, Identifier)]
+        answers, shared = schooling_statuses(month, identifiers) if computed else ([], [])
+    if not computed:
         raise _refuse(
             request,
             caller,
@@ -143,8 +150,6 @@ def schooling_status(request: HttpRequest, payload: SchoolingStatusIn) -> School
             ),
             count,
         )
-    identifiers = [p for p in parsed if isinstance(p, Identifier)]
-    answers, shared = schooling_statuses(month, identifiers)
     logged = record_agency_request(
         client=caller.client,
         purpose=caller.purpose,
@@ -260,12 +265,13 @@ def diploma_check(request: HttpRequest, payload: DiplomaCheckIn) -> DiplomaCheck
             1,
         )
     assert isinstance(parsed, Identifier)  # noqa: S101  checked above
-    records = published_baccalaureates(
-        national_code=parsed.national_code,
-        birth_date=birth_date,
-        last_name=payload.last_name,
-        year=payload.year,
-    )
+    with on_replica():  # published results: a read replica when one is configured
+        records = published_baccalaureates(
+            national_code=parsed.national_code,
+            birth_date=birth_date,
+            last_name=payload.last_name,
+            year=payload.year,
+        )
     stream = payload.stream.strip().upper()
     mention = (payload.mention or "").strip().lower()
     held = next(

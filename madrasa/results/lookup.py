@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from madrasa.core.routers import on_replica
+
 from . import ratelimit
 from .selectors import current_publication, lookup_published
 
@@ -59,6 +61,29 @@ def answer_lookup(
     pin: str,
     client_address: str | None,
     if_none_match: str = "",
+) -> Answer:
+    # Results day's reads (the publication, the published line) go to a read replica when one
+    # is configured (docs/scale.md): the published snapshot is immutable, so a replica's few
+    # milliseconds of lag cannot show a wrong result.
+    with on_replica():
+        return _answer(
+            session_key=session_key,
+            raw_code=raw_code,
+            birth_date=birth_date,
+            pin=pin,
+            client_address=client_address,
+            if_none_match=if_none_match,
+        )
+
+
+def _answer(
+    *,
+    session_key: str,
+    raw_code: str,
+    birth_date: date | None,
+    pin: str,
+    client_address: str | None,
+    if_none_match: str,
 ) -> Answer:
     address = ratelimit.hit(ratelimit.address_limit(), client_address or "-")
     if not address.allowed:

@@ -17,11 +17,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from madrasa.accounts.selectors import Actor
+from madrasa.core.routers import read_alias
 
 from .models import ExamCandidate, ExamResult, ExamSession, Publication, PublishedResult
 from .pins import hash_pin
@@ -115,10 +116,14 @@ def lookup_published(
     if pin:
         condition, value = "pin_hash = %s", hash_pin(national_code, pin)
     elif birth_date is not None:
-        condition, value = "birth_date = %s", connection.ops.adapt_datefield_value(birth_date)
+        condition, value = (
+            "birth_date = %s",
+            connections["default"].ops.adapt_datefield_value(birth_date),
+        )
     else:
         return None
-    with connection.cursor() as cursor:
+    # Raw SQL does not pass through the router: a read replica inside `on_replica()`.
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(_LOOKUP_SQL + condition, [publication_id, national_code, value])
         row = cursor.fetchone()
     if row is None:

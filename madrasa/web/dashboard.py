@@ -4,30 +4,43 @@ Enrolment (pupils, girls and boys, rural and urban, public and private schools) 
 tables hold rows, success rates: the share of year-end (or latest semester) bulletins proposing
 promotion, and the share of certificate-exam candidates admitted (normal session, or its resit).
 
-Everything is computed from the base tables with a few GROUP BY statements (set-based: one row
-per (province, level, gender, milieu, sector) comes back, at most a few thousand, and is summed
-up here), on a read replica when one is configured (`on_replica()`, madrasa/core/routers.py).
+`compute_indicators` counts them from the base tables with a few GROUP BY statements (set-based:
+one row per (province, level, gender, milieu, sector) comes back, at most a few thousand, and is
+summed up here), on a read replica when one is configured (`on_replica()`,
+madrasa/core/routers.py). Nationally that scans every enrolment of the year (tens of seconds for
+12 million pupils), so the page never runs it: a refresh (`run_refresh`, a background task) stores
+its result as one `IndicatorCell` per (province, level), and `get_dashboard` sums the cells of the
+actor's scope (a few thousand rows at most, in milliseconds at any scale). The page says when the
+figures were computed and queues a refresh when they are older than
+`MADRASA_INDICATORS_MAX_AGE_MINUTES` (`ensure_fresh`).
+
 Scope: the ministry sees the whole country, an academy its region(s), a directorate its
 province(s); `region` / `province` narrow it, within that scope (404 outside it).
 
-`bench/dashboard.py` times `compute_indicators` against the same GROUP BY written by hand.
+`bench/dashboard.py` times `get_dashboard` and the refresh against the same GROUP BY by hand.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from madrasa.accounts.models import User
 from madrasa.accounts.selectors import Actor
 from madrasa.bulletins.models import Bulletin
 from madrasa.core.errors import PermissionDenied
-from madrasa.core.routers import on_replica, read_alias
+from madrasa.core.routers import on_replica, read_alias, reset_pin
 from madrasa.enrolment.models import Enrolment
 from madrasa.registry.access import (
     access_province,
@@ -38,7 +51,27 @@ from madrasa.registry.access import (
 from madrasa.registry.models import Level, Province, Region, SchoolYear
 from madrasa.results.models import ExamCandidate, ExamResult, Outcome
 
-__all__ = ["AreaRow", "Dashboard", "Figures", "LevelRow", "compute_indicators", "get_dashboard"]
+from .models import IndicatorCell, IndicatorRefresh
+
+__all__ = [
+    "AreaRow",
+    "Dashboard",
+    "Figures",
+    "LevelRow",
+    "compute_indicators",
+    "ensure_fresh",
+    "get_dashboard",
+    "latest_refresh",
+    "pending_refresh",
+    "request_refresh",
+    "run_refresh",
+    "stored_indicators",
+]
+
+FIELDS = (
+    "pupils", "girls", "boys", "rural", "urban", "public", "private",
+    "decided", "promoted", "examined", "admitted",
+)  # fmt: skip
 
 # The latest bulletins of a year decide its success rate: the year's, else semester 2's, else 1's.
 PERIODS = ("Y", "S2", "S1")
@@ -126,17 +159,31 @@ class LevelRow:
 
 @dataclass(frozen=True)
 class Indicators:
-    """Figures per province id and per level id (the raw result of `compute_indicators`)."""
+    """Figures per (province id, level id) cell (the result of `compute_indicators`)."""
 
-    by_province: dict[int, Figures]
-    by_level: dict[int, Figures]
+    cells: dict[tuple[int, int], Figures]
     period: str  # the bulletins' period used for the pass rate ("" when none)
     source: str  # the database alias that answered
     seconds: float
 
     @property
+    def by_province(self) -> dict[int, Figures]:
+        return _roll_up(self.cells, 0)
+
+    @property
+    def by_level(self) -> dict[int, Figures]:
+        return _roll_up(self.cells, 1)
+
+    @property
     def total(self) -> Figures:
-        return sum(self.by_province.values(), Figures())
+        return sum(self.cells.values(), Figures())
+
+
+def _roll_up(cells: dict[tuple[int, int], Figures], part: int) -> dict[int, Figures]:
+    out: dict[int, Figures] = {}
+    for key, figures in cells.items():
+        out[key[part]] = out.get(key[part], Figures()) + figures
+    return out
 
 
 @dataclass(frozen=True)
@@ -152,9 +199,11 @@ class Dashboard:
     period: str = ""
     source: str = "default"
     seconds: float = 0.0
+    computed_at: datetime | None = None  # when the figures shown were computed (None: never)
+    pending: IndicatorRefresh | None = None  # a refresh queued or running
 
 
-def _add(table: dict[int, dict[str, int]], key: int, **counts: int) -> None:
+def _add(table: dict[tuple[int, int], dict[str, int]], key: tuple[int, int], **counts: int) -> None:
     row = table[key]
     for name, value in counts.items():
         row[name] = row.get(name, 0) + value
@@ -187,13 +236,18 @@ def enrolment_counts(
     )
 
 
-def compute_indicators(year: SchoolYear, province_ids: Iterable[int] | None = None) -> Indicators:
+def compute_indicators(
+    year: SchoolYear,
+    province_ids: Iterable[int] | None = None,
+    *,
+    on_step: Callable[[int], None] | None = None,
+) -> Indicators:
     """The indicators of the year for these provinces (None: the whole country), per province
-    and per level, on a replica when one is configured."""
+    and level, on a replica when one is configured. `on_step(n)` after each of the 3 steps."""
     started = time.perf_counter()
     ids = None if province_ids is None else sorted(set(province_ids))
-    by_province: dict[int, dict[str, int]] = defaultdict(dict)
-    by_level: dict[int, dict[str, int]] = defaultdict(dict)
+    cells: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    step = on_step or (lambda n: None)
     with on_replica():
         source = read_alias()
         for province_id, level_id, gender, milieu, sector, n in enrolment_counts(year, ids):
@@ -206,8 +260,8 @@ def compute_indicators(year: SchoolYear, province_ids: Iterable[int] | None = No
                 "public": n if sector == "public" else 0,
                 "private": n if sector == "private" else 0,
             }
-            _add(by_province, province_id, **counts)
-            _add(by_level, level_id, **counts)
+            _add(cells, (province_id, level_id), **counts)
+        step(1)
 
         period = _latest_period(year)
         if period:
@@ -224,8 +278,8 @@ def compute_indicators(year: SchoolYear, province_ids: Iterable[int] | None = No
                     promoted=Count("id", filter=Q(decision_proposal="promoted")),
                 )
             ):
-                _add(by_province, province_id, decided=decided, promoted=promoted)
-                _add(by_level, level_id, decided=decided, promoted=promoted)
+                _add(cells, (province_id, level_id), decided=decided, promoted=promoted)
+        step(2)
 
         resit_admitted = ExamResult.objects.filter(
             candidate__previous=OuterRef("pk"), outcome=Outcome.ADMITTED
@@ -245,11 +299,10 @@ def compute_indicators(year: SchoolYear, province_ids: Iterable[int] | None = No
                 ),
             )
         ):
-            _add(by_province, province_id, examined=examined, admitted=admitted)
-            _add(by_level, level_id, examined=examined, admitted=admitted)
+            _add(cells, (province_id, level_id), examined=examined, admitted=admitted)
+        step(3)
     return Indicators(
-        by_province={key: Figures(**value) for key, value in by_province.items()},
-        by_level={key: Figures(**value) for key, value in by_level.items()},
+        cells={key: Figures(**value) for key, value in cells.items()},
         period=period,
         source=source,
         seconds=time.perf_counter() - started,
@@ -258,6 +311,144 @@ def compute_indicators(year: SchoolYear, province_ids: Iterable[int] | None = No
 
 def _current_year() -> SchoolYear | None:
     return SchoolYear.objects.filter(is_current=True).first()
+
+
+# --- the stored summary ----------------------------------------------------------------------
+# A refresh queued or running for longer than this is taken for abandoned (its worker died).
+ABANDONED_AFTER = timedelta(hours=2)
+
+
+def latest_refresh(year: SchoolYear) -> IndicatorRefresh | None:
+    """The latest finished refresh of the year: the one the page shows."""
+    return (
+        IndicatorRefresh.objects.filter(year=year, state=IndicatorRefresh.State.DONE)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def pending_refresh(year: SchoolYear) -> IndicatorRefresh | None:
+    """A refresh of the year queued or running (not abandoned), if any."""
+    live = IndicatorRefresh.objects.filter(
+        year=year, state__in=(IndicatorRefresh.State.QUEUED, IndicatorRefresh.State.RUNNING)
+    )
+    return (
+        live.filter(requested_at__gte=timezone.now() - ABANDONED_AFTER)
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def request_refresh(
+    *, actor: User | None, year: SchoolYear, schedule: bool = True
+) -> IndicatorRefresh:
+    """Queue a refresh of the year's indicators, unless one is already queued or running (that
+    one is returned). `schedule=False` leaves it queued for the caller to run (`run_refresh`)."""
+    from .tasks import refresh_indicators  # the task module imports this one
+
+    pending = pending_refresh(year)
+    if pending is not None:
+        return pending
+    IndicatorRefresh.objects.filter(
+        year=year,
+        state__in=(IndicatorRefresh.State.QUEUED, IndicatorRefresh.State.RUNNING),
+        requested_at__lt=timezone.now() - ABANDONED_AFTER,
+    ).update(state=IndicatorRefresh.State.FAILED, error="abandoned", finished_at=timezone.now())
+    refresh = IndicatorRefresh.objects.create(year=year, requested_by=actor)
+    if schedule:
+        # The database task backend stores the job in this same transaction: no on_commit.
+        refresh_indicators.enqueue(str(refresh.uuid))
+        refresh.refresh_from_db()
+    return refresh
+
+
+def ensure_fresh(year: SchoolYear) -> IndicatorRefresh | None:
+    """Queue a refresh when the year has none or its latest is older than
+    `MADRASA_INDICATORS_MAX_AGE_MINUTES`; returns the refresh queued or running, if any."""
+    latest = latest_refresh(year)
+    max_age = timedelta(minutes=int(getattr(settings, "MADRASA_INDICATORS_MAX_AGE_MINUTES", 60)))
+    if (
+        latest is None
+        or latest.finished_at is None
+        or latest.finished_at < timezone.now() - max_age
+    ):
+        refresh = request_refresh(actor=None, year=year)
+        return None if refresh.state == IndicatorRefresh.State.DONE else refresh
+    return pending_refresh(year)
+
+
+def run_refresh(
+    refresh_uuid: uuid.UUID, *, on_step: Callable[[int], None] | None = None
+) -> IndicatorRefresh | None:
+    """Compute a queued refresh nationally and store its cells; the year's older refreshes are
+    deleted in the same transaction, so a reader sees the old figures or the new, never a mix.
+    Idempotent: a refresh already claimed by another worker, done or failed, is left alone."""
+    claimed = IndicatorRefresh.objects.filter(
+        uuid=refresh_uuid, state=IndicatorRefresh.State.QUEUED
+    ).update(state=IndicatorRefresh.State.RUNNING, started_at=timezone.now())
+    refresh = IndicatorRefresh.objects.filter(uuid=refresh_uuid).select_related("year").first()
+    if refresh is None or not claimed:
+        return refresh
+    # The claim and the progress steps are committed writes the computation never reads: its
+    # reads may go to a replica even though the router pinned the primary on those writes.
+    reset_pin()
+
+    def step(n: int) -> None:
+        IndicatorRefresh.objects.filter(pk=refresh.pk).update(step=n)
+        reset_pin()
+        if on_step is not None:
+            on_step(n)
+
+    try:
+        indicators = compute_indicators(refresh.year, on_step=step)
+        with transaction.atomic():
+            IndicatorCell.objects.bulk_create(
+                [
+                    IndicatorCell(
+                        refresh=refresh,
+                        province_id=province_id,
+                        level_id=level_id,
+                        **dict(zip(FIELDS, figures.as_tuple(), strict=True)),
+                    )
+                    for (province_id, level_id), figures in sorted(indicators.cells.items())
+                ],
+                batch_size=1000,
+            )
+            IndicatorRefresh.objects.filter(pk=refresh.pk).update(
+                state=IndicatorRefresh.State.DONE,
+                step=IndicatorRefresh.STEPS,
+                finished_at=timezone.now(),
+                period=indicators.period,
+                source=indicators.source,
+                seconds=indicators.seconds,
+            )
+            IndicatorRefresh.objects.filter(year=refresh.year).exclude(pk=refresh.pk).exclude(
+                state__in=(IndicatorRefresh.State.QUEUED, IndicatorRefresh.State.RUNNING)
+            ).delete()
+    except Exception as exc:
+        IndicatorRefresh.objects.filter(pk=refresh.pk).update(
+            state=IndicatorRefresh.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    refresh.refresh_from_db()
+    return refresh
+
+
+def stored_indicators(refresh: IndicatorRefresh, province_ids: Iterable[int] | None) -> Indicators:
+    """The cells of a finished refresh for these provinces (None: all), as `Indicators`."""
+    started = time.perf_counter()
+    with on_replica():
+        source = read_alias()
+        rows = IndicatorCell.objects.filter(refresh=refresh)
+        if province_ids is not None:
+            rows = rows.filter(province_id__in=sorted(set(province_ids)))
+        cells = {
+            (row[0], row[1]): Figures(*row[2:])
+            for row in rows.values_list("province_id", "level_id", *FIELDS)
+        }
+    return Indicators(
+        cells=cells, period=refresh.period, source=source, seconds=time.perf_counter() - started
+    )
 
 
 def get_dashboard(actor: Actor, *, region_code: str = "", province_code: str = "") -> Dashboard:
@@ -285,8 +476,15 @@ def get_dashboard(actor: Actor, *, region_code: str = "", province_code: str = "
     year = _current_year()
     if year is None:
         return Dashboard(year=None, scope=scope, region=region, province=province, total=Figures())
-    indicators = compute_indicators(
-        year, None if actor.is_national and scope == "nation" else [p.id for p in provinces]
+    refresh = latest_refresh(year)
+    pending = pending_refresh(year)
+    if refresh is None:
+        return Dashboard(
+            year=year, scope=scope, region=region, province=province, total=Figures(),
+            pending=pending,
+        )  # fmt: skip
+    indicators = stored_indicators(
+        refresh, None if actor.is_national and scope == "nation" else [p.id for p in provinces]
     )
     province_rows = [
         AreaRow(
@@ -324,4 +522,6 @@ def get_dashboard(actor: Actor, *, region_code: str = "", province_code: str = "
         period=indicators.period,
         source=indicators.source,
         seconds=indicators.seconds,
+        computed_at=refresh.finished_at,
+        pending=pending,
     )

@@ -26,6 +26,7 @@ from madrasa.registry.models import (
 )
 from madrasa.registry.services import load_structure, load_territory
 
+from .dashboard import request_refresh, run_refresh
 from .demo_assessment import (
     DemoResults,
     compute_school_bulletins,
@@ -198,4 +199,6 @@ def build_demo_assessment() -> DemoAssessment:
     bulletins = compute_school_bulletins(school=school, year=year, director=director)
     with transaction.atomic():
         results = seed_baccalaureate(province=rabat, year=year, seed=DEMO_SEED)
+    # The dashboard's stored indicators, so its first view shows figures at once.
+    run_refresh(request_refresh(actor=None, year=year, schedule=False).uuid)
     return DemoAssessment(marks, bulletins, results)

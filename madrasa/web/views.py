@@ -3,12 +3,13 @@ page, the health check."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from madrasa.accounts.http import any_view, page
 from madrasa.accounts.roles import Role
@@ -20,8 +21,9 @@ from madrasa.registry.access import (
     visible_schools,
     visible_students,
 )
+from madrasa.registry.models import SchoolYear
 from madrasa.registry.selectors import list_reference_regions
-from madrasa.web.dashboard import get_dashboard
+from madrasa.web.dashboard import ensure_fresh, get_dashboard, request_refresh
 
 DASHBOARD_ROLES = frozenset({Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE})
 
@@ -54,12 +56,33 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_GET
 @page(roles=DASHBOARD_ROLES)
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    year = SchoolYear.objects.filter(is_current=True).first()
+    if year is not None:
+        ensure_fresh(year)  # queues a refresh when the stored figures are missing or too old
     board = get_dashboard(
         actor,
         region_code=request.GET.get("region", "").strip()[:2],
         province_code=request.GET.get("province", "").strip()[:3],
     )
-    return render(request, "web/dashboard.html", {"board": board})
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "board": board,
+            "may_refresh": actor.is_national,
+            "max_age": settings.MADRASA_INDICATORS_MAX_AGE_MINUTES,
+        },
+    )
+
+
+@require_POST
+@page(roles=frozenset({Role.MINISTRY}))
+def dashboard_refresh(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The ministry asks for the figures to be computed again now."""
+    year = SchoolYear.objects.filter(is_current=True).first()
+    if year is not None:
+        request_refresh(actor=actor.user, year=year)
+    return redirect("web:dashboard")
 
 
 @require_GET
