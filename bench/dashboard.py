@@ -166,12 +166,10 @@ def run(scale: str, progress: Progress = no_progress) -> dict[str, Any]:
         with where.connect() as conn:
             made = _fill(year, conn)
             settings = postgres_settings(conn)
-                        actor = Actor(user=User(username="bench"), roles=frozenset({Role.MINISTRY}))
+            actor = Actor(user=User(username="bench"), roles=frozenset({Role.MINISTRY}))
             progress(0.85, "refresh (the background task)")
             refreshed, refresh_times = timed(
-                lambda: run_refresh(
-                    request_refresh(actor=None, year=year, schedule=False).uuid
-                ),
+                lambda: run_refresh(request_refresh(actor=None, year=year, schedule=False).uuid),
                 repeat=3,
             )
             progress(0.9, "dashboard")
