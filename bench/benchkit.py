@@ -192,6 +192,19 @@ def timed(
     return statistics.median(times), times
 
 
+def install_debian_package(tool: str, package: str) -> bool:
+    """Install Debian's `package` when `tool` is missing and we may (root, apt-get); whether
+    `tool` is there afterwards."""
+    if shutil.which(tool) is not None:
+        return True
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+        subprocess.run(command, env=env, check=False, capture_output=True)  # noqa: S603  fixed
+    return shutil.which(tool) is not None
+
+
 def postgres_settings(conn: psycopg.Connection[Any]) -> dict[str, str]:
     found = {}
     for name in ("server_version", "shared_buffers", "work_mem", "maintenance_work_mem",

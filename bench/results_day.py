@@ -1,26 +1,35 @@
-"""Results day on PostgreSQL: lookups through the application (wrk) against a bare point lookup
-on the same table (pgbench), in the same run.
+"""Scenario `results_day` of `madrasa bench`, and a standalone script: results-day lookups
+through the application (wrk against gunicorn) against a bare point lookup on the same table
+(pgbench), in the same run.
 
+    .venv/bin/madrasa bench --only results_day [--scale small|province|national]
+    make bench-results [ROWS=1000000] [DURATION=20], or:
     .venv/bin/python bench/results_day.py [--rows 1000000] [--duration 20] [--connections 64]
-                                          [--workers 4] [--threads 1] [--keep]
+                                          [--workers 4] [--threads 16] [--keep]
 
-1. Creates a scratch database (`bench_results_<random>`, dropped at the end unless --keep),
-   migrates it, loads the territory, structure and grading defaults, creates a baccalauréat
-   session and a published publication, and COPYs --rows published results into it
-   (national code B000000000…, a birth date derived from the serial, a small JSON payload).
-2. Starts the application with gunicorn as `madrasa serve` does (madrasa.wsgi, production
-   settings, persistent connections), with the rate limits raised for the bench, and runs
-   `wrk` (--connections connections, --duration seconds) with bench/results_day.lua, which
-   asks for random valid code/birth-date pairs: GET /api/v1/results/<session>/lookup.
+1. Creates a scratch database (dropped at the end unless --keep), migrates it, loads the
+   territory, structure and grading defaults, creates a baccalauréat session and a published
+   publication, and COPYs --rows published results into it (national code B000000000…, a birth
+   date derived from the serial, a small JSON payload).
+2. Starts the application with gunicorn on `madrasa.wsgi:application` as `madrasa serve` does
+   (production settings, persistent connections), with the rate limits raised for the bench,
+   and runs `wrk` (--connections connections, --duration seconds, after a 3 s warm-up) with
+   bench/results_day.lua, which asks for random valid code/birth-date pairs:
+   GET /api/v1/results/<session>/lookup. Twice: `fastpath`, the lookup as served (the WSGI fast
+   path of madrasa/results/fastpath.py), and `django`, the same request through Django's whole
+   stack (MADRASA_RESULTS_FASTPATH=false).
 3. Runs `pgbench` (same clients, same duration) with a custom script doing the same point
    lookup (publication, national code, birth date) on the same table.
-Prints lookups/s, p50 and p99 for both and the ratio; writes them to
-bench/results/results_day-<rows>-<time>.json. Needs wrk (`apt-get install -y wrk`) and pgbench.
+
+As a scenario: Madrasa figure = the fast path's lookups/s, raw = pgbench's; goal: ratio ≥ 0.5
+and the fast path's p99 < 50 ms. The script prints lookups/s, p50 and p99 for each and writes
+bench/results/results_day-<rows>-<time>.json. Needs wrk (`apt-get install wrk`) and pgbench.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -35,17 +44,36 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
+
+from benchkit import (  # noqa: E402  bench/ put on sys.path just above
+    DEFAULT_SERVER,
+    RESULTS,
+    ROOT,
+    Progress,
+    install_debian_package,
+    migrate,
+    no_progress,
+    postgres_settings,
+    scratch,
+    setup_django,
+)
+
 LUA = ROOT / "bench" / "results_day.lua"
-sys.path.insert(0, str(ROOT))
+GOAL_RATIO = 0.5
+GOAL_P99_MS = 50.0
+# Published results per scale, and seconds of load per side. A session of the baccalauréat has
+# about 1 million candidates in Morocco (all exams of a session together, ~1-2 million): the
+# national size is 2 million rows, not 12 million pupils.
+SCALE_ROWS = {"small": 200_000, "province": 1_000_000, "national": 2_000_000}
+SCALE_DURATION = {"small": 10, "province": 20, "national": 30}
 
 FIRST_BIRTH = date(2006, 1, 1)
 SAMPLES = 200_000
@@ -71,12 +99,30 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def setup(url: str, rows: int) -> tuple[str, int]:
-    """Migrate, load the defaults, publish `rows` results; (session uuid, publication id)."""
-    import django
+@dataclass(frozen=True)
+class Load:
+    """How hard and how long both sides are driven, and how the application is served."""
 
-    django.setup()
-    from django.core.management import call_command
+    duration: int = 20
+    connections: int = 64
+    workers: int = 4  # gunicorn workers
+    threads: int = 16  # threads per worker (gthread)
+    wrk_threads: int = 2
+    pgbench_mode: str = "simple"
+    access_log: bool = False
+
+
+def check_tools() -> None:
+    """wrk (the HTTP load) and pgbench (the raw side): Debian's wrk is installed here when
+    running as root, as `make test` installs Chromium; otherwise a clear message."""
+    for tool, package in (("wrk", "wrk"), ("pgbench", "postgresql-contrib")):
+        if shutil.which(tool) is None and not install_debian_package(tool, package):
+            raise RuntimeError(f"{tool} is missing: apt-get install {package}")
+
+
+def publish(url: str, rows: int, progress: Progress = no_progress) -> tuple[str, int]:
+    """Load the defaults, publish `rows` results; (session uuid, publication id). Django is set
+    up on `url`, migrated."""
     from django.utils import timezone
 
     from madrasa.grading.models import ExamScheme
@@ -85,7 +131,6 @@ def setup(url: str, rows: int) -> tuple[str, int]:
     from madrasa.results.models import Publication
     from madrasa.results.services import create_session
 
-    call_command("migrate", verbosity=0)
     load_territory(actor=None)
     load_structure(actor=None)
     load_grading(actor=None)
@@ -108,6 +153,8 @@ def setup(url: str, rows: int) -> tuple[str, int]:
             " payload) FROM STDIN"
         ) as copy:
             for i in range(rows):
+                if i % 50_000 == 0:
+                    progress(i / rows, f"COPY {i:,}/{rows:,} results")
                 payload = json.dumps(
                     {
                         "name_ar": "تلميذ " + str(i),
@@ -141,7 +188,7 @@ def to_ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def run_wrk(base: str, session: str, samples: Path, options: argparse.Namespace) -> dict[str, Any]:
+def run_wrk(base: str, session: str, samples: Path, options: Load) -> dict[str, Any]:
     env = os.environ | {"RESULTS_SESSION": session, "RESULTS_SAMPLES": str(samples)}
     out = subprocess.run(  # noqa: S603  fixed argv
         [  # noqa: S607  wrk from PATH
@@ -164,7 +211,7 @@ def run_wrk(base: str, session: str, samples: Path, options: argparse.Namespace)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
     if "50" not in latency or "99" not in latency:
-        raise SystemExit(f"cannot read the latency distribution of wrk:\n{out}")
+        raise RuntimeError(f"cannot read the latency distribution of wrk:\n{out}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     total = re.search(r"(\d+) requests in", out)
@@ -187,9 +234,7 @@ SELECT payload FROM results_publishedresult
 """
 
 
-def run_pgbench(
-    url: str, publication: int, rows: int, options: argparse.Namespace
-) -> dict[str, Any]:
+def run_pgbench(url: str, publication: int, rows: int, options: Load) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "lookup.sql"
         script.write_text(
@@ -219,7 +264,7 @@ def run_pgbench(
             check=False,
         )
         if out.returncode != 0:
-            raise SystemExit(f"pgbench failed:\n{out.stdout}\n{out.stderr}")
+            raise RuntimeError(f"pgbench failed:\n{out.stdout}\n{out.stderr}")
         out_text = out.stdout
         latencies: list[int] = []
         for log in Path(tmp).glob("log*"):
@@ -239,13 +284,14 @@ def run_pgbench(
     }
 
 
-WSGI = {"django": "madrasa.wsgi:application", "fastpath": "madrasa.results.fastpath:application"}
+# The application as served (`madrasa serve`: madrasa.wsgi, results fast path on), and the same
+# with the fast path off (every request through Django's middleware, resolver and ninja).
+APPS = {"fastpath": "true", "django": "false"}
 
 
-def start_server(
-    url: str, port: int, options: argparse.Namespace, app: str
-) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, options: Load, app: str) -> subprocess.Popen[bytes]:
     env = os.environ | {
+        "MADRASA_RESULTS_FASTPATH": APPS[app],
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "madrasa.settings",
         "MADRASA_ENV": "production",
@@ -259,7 +305,7 @@ def start_server(
         sys.executable,
         "-m",
         "gunicorn",
-        WSGI[app],
+        "madrasa.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -282,7 +328,7 @@ def start_server(
         except OSError:
             time.sleep(0.3)
     server.kill()
-    raise SystemExit("the application did not start")
+    raise RuntimeError("the application did not start")
 
 
 def check_answer(port: int, session: str) -> dict[str, Any]:
@@ -293,6 +339,142 @@ def check_answer(port: int, session: str) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=5) as response:
         body = json.loads(response.read())
         return {"status": response.status, "body": body, "headers": dict(response.headers)}
+
+
+def measure(
+    url: str,
+    session: str,
+    publication: int,
+    rows: int,
+    load: Load,
+    apps: list[str],
+    progress: Progress = no_progress,
+) -> dict[str, Any]:
+    """wrk against each application, then pgbench on the same table; the report."""
+    measured: dict[str, dict[str, Any]] = {}
+    server = None
+    steps = len(apps) + 1
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            samples = Path(tmp) / "samples.txt"
+            write_samples(samples, rows)
+            for step, app in enumerate(apps):
+                progress(step / steps, f"{app}: wrk {load.duration} s")
+                port = free_port()
+                server = start_server(url, port, load, app)
+                sample = check_answer(port, session)
+                if sample["status"] != 200:
+                    raise RuntimeError(f"{app}: the lookup answered {sample['status']}")
+                say(
+                    f"{app}: one lookup: {sample['status']} "
+                    f"{json.dumps(sample['body'], ensure_ascii=False)}"
+                )
+                base = f"http://127.0.0.1:{port}"
+                run_wrk(base, session, samples, dataclasses.replace(load, duration=3))
+                say(f"{app}: wrk, {load.connections} connections, {load.duration} s…")
+                measured[app] = run_wrk(base, session, samples, load)
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
+                server = None
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+    progress(len(apps) / steps, f"pgbench {load.duration} s")
+    say(f"pgbench: {load.connections} clients, {load.duration} s…")
+    bare = run_pgbench(url, publication, rows, load)
+    for found in measured.values():
+        found["ratio"] = round(found["lookups_per_s"] / bare["lookups_per_s"], 3)
+    progress(1.0, "done")
+    return {
+        "benchmark": "results_day",
+        "at": datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ"),
+        "rows": rows,
+        "duration_s": load.duration,
+        "connections": load.connections,
+        "gunicorn": {
+            "workers": load.workers,
+            "threads": load.threads,
+            "access_log": load.access_log,
+        },
+        "cpus": os.cpu_count(),
+        "applications": {
+            name: {k: v for k, v in found.items() if k != "raw"} for name, found in measured.items()
+        },
+        "bare_engine": {k: v for k, v in bare.items() if k != "raw"},
+        "goals": {"ratio_min": GOAL_RATIO, "p99_ms_max": GOAL_P99_MS},
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    bare = report["bare_engine"]
+    say("")
+    say(f"{'':28}{'lookups/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}")
+    for name, found in report["applications"].items():
+        say(
+            f"{'application: ' + name:28}{found['lookups_per_s']:>12,.0f}"
+            f"{found['p50_ms']:>10.2f}{found['p99_ms']:>10.2f}{found['ratio']:>8.2f}"
+        )
+    say(
+        f"{'bare engine (pgbench)':28}{bare['lookups_per_s']:>12,.0f}{bare['p50_ms']:>10.2f}"
+        f"{bare['p99_ms']:>10.2f}{1:>8.2f}"
+    )
+    say(
+        f"goals: ratio ≥ {GOAL_RATIO:.2f}, application p99 < {GOAL_P99_MS:g} ms; non-2xx: "
+        + ", ".join(f"{n} {m['non_2xx']}" for n, m in report["applications"].items())
+    )
+
+
+def run(scale: str, progress: Progress = no_progress) -> dict[str, Any]:
+    try:
+        rows, duration = SCALE_ROWS[scale], SCALE_DURATION[scale]
+    except KeyError:
+        raise ValueError(f"unknown scale {scale!r}: one of {', '.join(SCALE_ROWS)}") from None
+    check_tools()
+    load = Load(duration=duration)
+    with scratch("bench_results") as where:
+        progress(0.0, "migrate")
+        migrate(where)
+        setup_django(where)
+        session, publication = publish(
+            where.url, rows, lambda share, label: progress(0.05 + 0.25 * share, label)
+        )
+        report = measure(
+            where.url,
+            session,
+            publication,
+            rows,
+            load,
+            ["fastpath", "django"],
+            lambda share, label: progress(0.3 + 0.7 * share, label),
+        )
+        with psycopg.connect(where.url) as conn:
+            report["postgres"] = postgres_settings(conn)
+        from django.db import connections
+
+        connections.close_all()
+    print_report(report)
+    ours, django_stack = report["applications"]["fastpath"], report["applications"]["django"]
+    bare = report["bare_engine"]
+    ratio = ours["lookups_per_s"] / bare["lookups_per_s"]
+    errors = ours["non_2xx"] + django_stack["non_2xx"]
+    return {
+        "madrasa": ours["lookups_per_s"],
+        "raw": bare["lookups_per_s"],
+        "unit": "req/s",
+        "goal": f"ratio ≥ {GOAL_RATIO:g}, p99 < {GOAL_P99_MS:g} ms",
+        "met": ratio >= GOAL_RATIO and ours["p99_ms"] < GOAL_P99_MS and errors == 0,
+        "rows": rows,
+        "notes": (
+            f"{rows:,} published results, {load.connections} connections, {duration} s each; "
+            f"p50/p99 fast path {ours['p50_ms']:.1f}/{ours['p99_ms']:.1f} ms, pgbench "
+            f"{bare['p50_ms']:.1f}/{bare['p99_ms']:.1f} ms; full Django stack "
+            f"{django_stack['lookups_per_s']:,.0f} req/s (p99 {django_stack['p99_ms']:.1f} ms)"
+            + (f"; {errors} non-2xx answers" if errors else "")
+            + ("; national = 2M rows (a session's candidates)" if scale == "national" else "")
+        ),
+        "details": report,
+    }
 
 
 def main() -> int:
@@ -307,115 +489,62 @@ def main() -> int:
     parser.add_argument("--access-log", action="store_true", help="as `madrasa serve` does")
     parser.add_argument(
         "--apps",
-        default="django,fastpath",
-        help="WSGI entry points to measure: django (madrasa.wsgi) and/or fastpath "
-        "(madrasa.results.fastpath: the lookup without Django's middleware)",
+        default="fastpath,django",
+        help="applications to measure: fastpath (madrasa.wsgi as served, results fast path on) "
+        "and/or django (the same with MADRASA_RESULTS_FASTPATH=false: Django's whole stack)",
     )
-    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--server", default=DEFAULT_SERVER)
     parser.add_argument("--database", default="", help="reuse this database (made by --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     options = parser.parse_args()
-    for tool in ("wrk", "pgbench"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is missing (apt-get install -y {tool})")
-
-    database = options.database or f"bench_results_{secrets.token_hex(4)}"
-    admin = psycopg.connect(f"{options.server}/postgres", autocommit=True)
-    url = f"{options.server}/{database}"
-    os.environ |= {
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "madrasa.settings",
-        "MADRASA_DEBUG": "false",
-        "MADRASA_LOG_LEVEL": "WARNING",
-    }
-    server = None
     try:
-        if options.database:
-            with psycopg.connect(url) as conn:
-                session, publication = conn.execute(
-                    "SELECT s.uuid::text, p.id FROM results_publication p "
-                    "JOIN results_examsession s ON s.id = p.session_id "
-                    "WHERE p.status = 'published' ORDER BY p.id DESC LIMIT 1"
-                ).fetchone()  # type: ignore[misc]
-                rows = conn.execute("SELECT count(*) FROM results_publishedresult").fetchone()[0]  # type: ignore[index]
-        else:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            say(f"setting up {database} with {options.rows:,} published results…")
-            session, publication = setup(url, options.rows)
-            rows = options.rows
-        apps: dict[str, dict[str, Any]] = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            samples = Path(tmp) / "samples.txt"
-            write_samples(samples, rows)
-            for app in [a for a in options.apps.split(",") if a]:
-                port = free_port()
-                server = start_server(url, port, options, app)
-                sample = check_answer(port, session)
-                say(
-                    f"{app}: one lookup: {sample['status']} "
-                    f"{json.dumps(sample['body'], ensure_ascii=False)}"
-                )
-                base = f"http://127.0.0.1:{port}"
-                run_wrk(
-                    base, session, samples, argparse.Namespace(**{**vars(options), "duration": 3})
-                )
-                say(f"{app}: wrk, {options.connections} connections, {options.duration} s…")
-                apps[app] = run_wrk(base, session, samples, options)
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=30)
-                server = None
-        say(f"pgbench: {options.connections} clients, {options.duration} s…")
-        bare = run_pgbench(url, publication, rows, options)
-    finally:
-        if server is not None:
-            server.kill()
-        if not options.keep and not options.database:
+        check_tools()
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    load = Load(
+        duration=options.duration,
+        connections=options.connections,
+        workers=options.workers,
+        threads=options.threads,
+        wrk_threads=options.wrk_threads,
+        pgbench_mode=options.pgbench_mode,
+        access_log=options.access_log,
+    )
+    apps = [a for a in options.apps.split(",") if a]
+    unknown = sorted(set(apps) - set(APPS))
+    if unknown:
+        raise SystemExit(f"unknown application {', '.join(unknown)}: {', '.join(APPS)}")
+    if options.database:
+        url = f"{options.server}/{options.database}"
+        os.environ |= {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "madrasa.settings",
+            "MADRASA_DEBUG": "false",
+            "MADRASA_LOG_LEVEL": "WARNING",
+        }
+        with psycopg.connect(url) as conn:
+            found = conn.execute(
+                "SELECT s.uuid::text, p.id FROM results_publication p "
+                "JOIN results_examsession s ON s.id = p.session_id "
+                "WHERE p.status = 'published' ORDER BY p.id DESC LIMIT 1"
+            ).fetchone()
+            counted = conn.execute("SELECT count(*) FROM results_publishedresult").fetchone()
+        if found is None or counted is None:
+            raise SystemExit(f"no published results in {options.database}")
+        report = measure(url, found[0], int(found[1]), int(counted[0]), load, apps)
+    else:
+        with scratch("bench_results", keep=options.keep, server=options.server) as where:
+            say(f"setting up {where.name} with {options.rows:,} published results…")
+            migrate(where)
+            setup_django(where)
+            session, publication = publish(where.url, options.rows)
+            report = measure(where.url, session, publication, options.rows, load, apps)
             from django.db import connections
 
             connections.close_all()
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
-            )
-        admin.close()
-
-    say("")
-    say(f"{'':28}{'lookups/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}")
-    for name, measured in apps.items():
-        measured["ratio"] = round(measured["lookups_per_s"] / bare["lookups_per_s"], 3)
-        say(
-            f"{'application: ' + name:28}{measured['lookups_per_s']:>12,.0f}"
-            f"{measured['p50_ms']:>10.2f}{measured['p99_ms']:>10.2f}{measured['ratio']:>8.2f}"
-        )
-    say(
-        f"{'bare engine (pgbench)':28}{bare['lookups_per_s']:>12,.0f}{bare['p50_ms']:>10.2f}"
-        f"{bare['p99_ms']:>10.2f}{1:>8.2f}"
-    )
-    say(
-        "goals: ratio ≥ 0.50, application p99 < 50 ms; non-2xx: "
-        + ", ".join(f"{n} {m['non_2xx']}" for n, m in apps.items())
-    )
+    print_report(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = {
-        "benchmark": "results_day",
-        "at": stamp,
-        "rows": rows,
-        "duration_s": options.duration,
-        "connections": options.connections,
-        "gunicorn": {
-            "workers": options.workers,
-            "threads": options.threads,
-            "access_log": options.access_log,
-        },
-        "cpus": os.cpu_count(),
-        "applications": {
-            name: {k: v for k, v in measured.items() if k != "raw"}
-            for name, measured in apps.items()
-        },
-        "bare_engine": {k: v for k, v in bare.items() if k != "raw"},
-        "goals": {"ratio_min": 0.5, "p99_ms_max": 50},
-    }
-    path = RESULTS / f"results_day-{rows}-{stamp}.json"
+    path = RESULTS / f"results_day-{report['rows']}-{report['at']}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     say(f"written {path.relative_to(ROOT)}")
     return 0

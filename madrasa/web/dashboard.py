@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db import transaction
@@ -166,15 +167,15 @@ class Indicators:
     source: str  # the database alias that answered
     seconds: float
 
-    @property
+    @cached_property
     def by_province(self) -> dict[int, Figures]:
         return _roll_up(self.cells, 0)
 
-    @property
+    @cached_property
     def by_level(self) -> dict[int, Figures]:
         return _roll_up(self.cells, 1)
 
-    @property
+    @cached_property
     def total(self) -> Figures:
         return sum(self.cells.values(), Figures())
 
