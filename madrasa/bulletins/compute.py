@@ -207,17 +207,10 @@ def semester_statements(
             "SELECT 1 FROM {coef} sc WHERE {coef_applies} AND sc.subject_id = l.subject_id))"
         ).format(**fmt)
     )
-    # A line for each subject of the class.
-    statements.append(
-        (
-            "INSERT INTO {line} (bulletin_id, subject_id, coefficient, average, marks_counted, "  # nosec B608: table names, integers, checked codes
-            "teacher_remark) SELECT b.id, sc.subject_id, sc.coefficient, NULL, 0, '' "
-            "FROM {bulletin} b JOIN {enrolment} e ON e.id = b.enrolment_id "
-            "JOIN {klass} c ON c.id = e.school_class_id JOIN {coef} sc ON {coef_applies} "
-            "WHERE " + target + " ON CONFLICT (bulletin_id, subject_id) DO NOTHING"
-        ).format(**fmt)
-    )
-    # Subject averages from the marks.
+    # A line for each subject of the class, with its average from the marks. One upsert: the
+    # first computation only inserts (writing the lines empty, then updating every one of them,
+    # wrote each line twice and took three times as long); a recomputation updates the lines in
+    # place, so teachers' remarks survive.
     cents = _CENTS.format(column="m.value")
     counted = f"m.value IS NOT NULL OR {policy.zero_condition('m.absence')}"
     marks = (
@@ -232,17 +225,17 @@ def semester_statements(
     average = policy.divide(f"agg.cents * {policy.scale}", "100 * agg.counted")
     statements.append(
         (
-            "UPDATE {line} SET coefficient = s.coefficient, average = s.average, "  # noqa: S608  # nosec B608: table names, integers, checked codes
-            "marks_counted = s.counted FROM (SELECT l.id AS line_id, sc.coefficient, "
+            "INSERT INTO {line} (bulletin_id, subject_id, coefficient, average, marks_counted, "  # nosec B608: table names, integers, checked codes
+            "teacher_remark) SELECT b.id, sc.subject_id, sc.coefficient, "
             "CASE WHEN agg.counted > 0 THEN " + average + " * 1.0 / " + str(policy.scale) + " "
-            "END AS average, COALESCE(agg.counted, 0) AS counted "
-            "FROM {line} l JOIN {bulletin} b ON b.id = l.bulletin_id "
-            "JOIN {enrolment} e ON e.id = b.enrolment_id "
-            "JOIN {klass} c ON c.id = e.school_class_id "
-            "JOIN {coef} sc ON {coef_applies} AND sc.subject_id = l.subject_id "
+            "END, COALESCE(agg.counted, 0), '' "
+            "FROM {bulletin} b JOIN {enrolment} e ON e.id = b.enrolment_id "
+            "JOIN {klass} c ON c.id = e.school_class_id JOIN {coef} sc ON {coef_applies} "
             "LEFT JOIN (" + marks + ") agg ON agg.enrolment_id = e.id "
-            "AND agg.subject_id = l.subject_id WHERE " + target + ") s "
-            "WHERE {line}.id = s.line_id"
+            "AND agg.subject_id = sc.subject_id "
+            "WHERE " + target + " ON CONFLICT (bulletin_id, subject_id) DO UPDATE SET "
+            "coefficient = excluded.coefficient, average = excluded.average, "
+            "marks_counted = excluded.marks_counted"
         ).format(**fmt)
     )
     # General averages weighted by the coefficients, ranks, mentions, decisions.
@@ -299,8 +292,8 @@ def compute_semester(
     transaction; the schools must have no published bulletin for the semester. `analyze`
     refreshes the planner's statistics once the rows exist (the first batch of a run)."""
     if school_ids:
-        # After adding the bulletins (2), their lines (4) and the subject averages (5).
-        after = frozenset({2, 4, 5}) if analyze else frozenset()
+        # After adding the bulletins (2) and their lines with the subject averages (4).
+        after = frozenset({2, 4}) if analyze else frozenset()
         _run(semester_statements(school_ids, semester, policy), now, analyze_after=after)
 
 
