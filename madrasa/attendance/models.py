@@ -21,7 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from madrasa.enrolment.models import SchoolClass
-from madrasa.registry.models import School, Student
+from madrasa.registry.models import School, SchoolYear, Student
 
 
 class Slot(models.TextChoices):
@@ -122,7 +122,9 @@ class Justification(models.Model):
 class Mark(models.Model):
     """A pupil absent from, or late to, one register.
 
-    `day` and `half` copy the register's, so monthly counts need no join.
+    `day` and `half` copy the register's, so monthly counts need no join. `year` copies the
+    register's class's school year: on PostgreSQL the table is partitioned by it (one partition
+    per school year, see docs/scale.md), so every write sets it.
     PII: attendance; retention: permanent school record (legal archive).
     """
 
@@ -130,6 +132,7 @@ class Mark(models.Model):
         ABSENT = "absent", _("Absent")
         LATE = "late", _("Late")
 
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", db_index=False)
     register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="marks")
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=6, choices=Kind.choices)
@@ -144,7 +147,11 @@ class Mark(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["-day", "half"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
-            models.UniqueConstraint(fields=["register", "student"], name="mark_unique_per_register")
+            # The same as (register, student): the year follows from the register; it leads
+            # because a unique constraint on a partitioned table must contain the partition key.
+            models.UniqueConstraint(
+                fields=["year", "register", "student"], name="mark_unique_per_register"
+            )
         ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["day", "student"], name="attendance_mark_day_idx"),

@@ -49,7 +49,8 @@ def register_marks(
     register = Register.objects.filter(school_class=school_class, day=day, slot=slot).first()
     if register is None:
         return None, {}
-    return register, {m.student_id: m for m in Mark.objects.filter(register=register)}
+    marks = Mark.objects.filter(year_id=school_class.year_id, register=register)
+    return register, {m.student_id: m for m in marks}
 
 
 def pupil_absences(student: Student, first: date, last: date) -> QuerySet[Mark]:

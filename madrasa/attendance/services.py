@@ -20,7 +20,7 @@ from madrasa.accounts.models import User
 from madrasa.core.audit import record_event
 from madrasa.core.errors import InvalidInput
 from madrasa.enrolment.models import Enrolment, SchoolClass
-from madrasa.registry.models import Student
+from madrasa.registry.models import SchoolYear, Student
 
 from .models import (
     AbsenceAlert,
@@ -127,7 +127,8 @@ def record_register(
         slot=slot,
         defaults={"taken_by": actor, "taken_at": now, "updated_at": now},
     )
-    existing = {m.student_id: m for m in Mark.objects.filter(register=register)}
+    # Naming the year lets PostgreSQL read only that year's partition.
+    existing = {m.student_id: m for m in Mark.objects.filter(year=year, register=register)}
     removed = [m.pk for sid, m in existing.items() if sid not in marks]
     added: list[Mark] = []
     changed: list[Mark] = []
@@ -138,6 +139,7 @@ def record_register(
         if mark is None:
             added.append(
                 Mark(
+                    year=year,
                     register=register,
                     student_id=student_id,
                     kind=wanted.kind,
@@ -151,7 +153,7 @@ def record_register(
             mark.late_minutes = minutes
             changed.append(mark)
     if removed:
-        Mark.objects.filter(pk__in=removed).delete()
+        Mark.objects.filter(year=year, pk__in=removed).delete()
     if added:
         Mark.objects.bulk_create(added)
     if changed:
@@ -341,7 +343,7 @@ LEFT JOIN (
   FROM (
     SELECT m.student_id, m.day, m.half
     FROM {mark} m
-    WHERE m.kind = 'absent' AND m.day BETWEEN %(first)s AND %(last)s
+    WHERE m.kind = 'absent' AND m.day BETWEEN %(first)s AND %(last)s AND m.year_id IN ({years})
     GROUP BY m.student_id, m.day, m.half
     HAVING MIN(CASE WHEN m.is_justified THEN 1 ELSE 0 END) = 0
   ) h
@@ -351,12 +353,18 @@ WHERE s.merged_into_id IS NULL
 """
 
 
-def _status_sql() -> str:
+def _status_sql(first: date, last: date) -> str:
+    # The school years the month overlaps, written out: PostgreSQL then reads only their
+    # partitions of the absences (a mark's day is always inside its register's year).
+    years = SchoolYear.objects.filter(starts_on__lte=last, ends_on__gte=first).values_list(
+        "pk", flat=True
+    )
     return _STATUS_SQL.format(
         status=SchoolingStatus._meta.db_table,
         enrolment=Enrolment._meta.db_table,
         student=Student._meta.db_table,
         mark=Mark._meta.db_table,
+        years=", ".join(str(int(pk)) for pk in years) or "NULL",
     )
 
 
@@ -407,7 +415,7 @@ def compute_schooling_status(
         with transaction.atomic():
             SchoolingStatus.objects.filter(month=first).delete()
             with connection.cursor() as cursor:
-                cursor.execute(_status_sql(), params)
+                cursor.execute(_status_sql(first, last), params)
                 rows = cursor.rowcount
             counts = {
                 row["status"]: row["n"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madrasa.enrolment.models import Enrolment, SchoolClass
 from madrasa.grading.models import AbsenceCode, Subject
-from madrasa.registry.models import Semester
+from madrasa.registry.models import SchoolYear, Semester
 
 
 class Assessment(models.Model):
@@ -60,8 +60,14 @@ class Assessment(models.Model):
 
 class Mark(models.Model):
     """A pupil's mark in an assessment: a value on the year's scale, or an absence code.
+
+    `year` copies the assessment's semester's year: on PostgreSQL the table is partitioned by it
+    (one partition per school year, see docs/scale.md), so every write sets it and the reads of
+    one year can name it. Its index is the partitioning itself (and the unique constraint, which
+    begins with it, on SQLite).
     PII: a minor's school results; retention: permanent school record (legal archive)."""
 
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", db_index=False)
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="marks")
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="marks")
     value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
@@ -73,7 +79,9 @@ class Mark(models.Model):
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
-            models.UniqueConstraint(fields=["assessment", "enrolment"], name="mark_unique"),
+            # The same as (assessment, enrolment): the year follows from the assessment; it leads
+            # because a unique constraint on a partitioned table must contain the partition key.
+            models.UniqueConstraint(fields=["year", "assessment", "enrolment"], name="mark_unique"),
             models.CheckConstraint(
                 condition=(models.Q(value__isnull=False) & models.Q(absence=""))
                 | (models.Q(value__isnull=True) & ~models.Q(absence="")),

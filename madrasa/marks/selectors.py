@@ -140,8 +140,7 @@ def pupil_marks(actor: Actor, student: Student, *, year_id: int) -> list[PupilSu
     marks = {
         m.assessment_id: m
         for m in Mark.objects.filter(
-            enrolment_id__in=[pk for pk, _class in enrolments],
-            assessment__semester__year_id=year_id,
+            year_id=year_id, enrolment_id__in=[pk for pk, _class in enrolments]
         )
     }
     class_ids = {class_id for _pk, class_id in enrolments if class_id}

@@ -372,7 +372,9 @@ def save_marks(
     if errors:
         raise MarkErrors(errors)
 
-    current = {m.enrolment_id: m for m in Mark.objects.filter(assessment=locked)}
+    # Naming the year lets PostgreSQL read only that year's partition.
+    year_id = school_class.year_id
+    current = {m.enrolment_id: m for m in Mark.objects.filter(year_id=year_id, assessment=locked)}
     changes = {pk: p for pk, p in wanted.items() if not _same(current.get(pk), p)}
     result = SaveResult(unchanged=len(wanted) - len(changes))
     if not changes:
@@ -387,6 +389,7 @@ def save_marks(
     now = timezone.now()
     upserts = [
         Mark(
+            year_id=year_id,
             assessment=locked,
             enrolment_id=pk,
             value=p.value,
@@ -402,11 +405,11 @@ def save_marks(
         Mark.objects.bulk_create(
             upserts,
             update_conflicts=True,
-            unique_fields=["assessment", "enrolment"],
+            unique_fields=["year", "assessment", "enrolment"],
             update_fields=["value", "absence", "updated_at", "updated_by"],
         )
     if removed:
-        Mark.objects.filter(assessment=locked, enrolment_id__in=removed).delete()
+        Mark.objects.filter(year_id=year_id, assessment=locked, enrolment_id__in=removed).delete()
     result.created = sum(1 for m in upserts if m.enrolment_id not in current)
     result.updated = len(upserts) - result.created
     result.deleted = len(removed)
@@ -610,13 +613,18 @@ def decide_change_request(
     )
     if approve:
         Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
-        before = Mark.objects.filter(assessment=assessment, enrolment=locked.enrolment).first()
+        year_id = assessment.school_class.year_id
+        this_mark = Mark.objects.filter(
+            year_id=year_id, assessment=assessment, enrolment=locked.enrolment
+        )
+        before = this_mark.first()
         after = ParsedMark(value=locked.new_value, absence=locked.new_absence)
         if not _same(before, after):
             if after.is_empty:
-                Mark.objects.filter(assessment=assessment, enrolment=locked.enrolment).delete()
+                this_mark.delete()
             else:
                 Mark.objects.update_or_create(
+                    year_id=year_id,
                     assessment=assessment,
                     enrolment=locked.enrolment,
                     defaults={

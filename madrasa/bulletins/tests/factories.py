@@ -69,6 +69,7 @@ def put_marks(assessment: Assessment, marks: Mapping[Enrolment, MarkSpec]) -> No
     now = timezone.now()
     Mark.objects.bulk_create(
         Mark(
+            year_id=assessment.school_class.year_id,
             assessment=assessment,
             enrolment=enrolment,
             value=spec if isinstance(spec, Decimal) else None,

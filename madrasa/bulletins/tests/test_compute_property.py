@@ -148,6 +148,7 @@ def _store_marks(ctx: dict[str, Any], marks: dict[tuple[int, int, str], list[lis
                 continue
             rows.append(
                 Mark(
+                    year_id=ctx["classes"][class_index].year_id,
                     assessment=assessment,
                     enrolment=enrolment,
                     updated_at=now,
