@@ -164,7 +164,7 @@ WITH pupils AS (
 ), averages AS (
     SELECT m.enrolment_id, a.subject_id, round(avg(coalesce(m.value, 0)), 2) AS average
     FROM marks_mark m JOIN marks_assessment a ON a.id = m.assessment_id
-    WHERE a.semester_id = %(semester)s AND a.kind = 'continuous'
+    WHERE m.year_id = %(year)s AND a.semester_id = %(semester)s AND a.kind = 'continuous'
       AND (m.value IS NOT NULL OR m.absence = 'ABN')
     GROUP BY m.enrolment_id, a.subject_id
 ), generals AS (

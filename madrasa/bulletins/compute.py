@@ -219,7 +219,9 @@ def semester_statements(
         f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END) AS counted "
         "FROM {mark} m JOIN {assessment} a ON a.id = m.assessment_id "
         "JOIN {enrolment} e ON e.id = m.enrolment_id "
-        "WHERE a.semester_id = " + str(int(semester.pk)) + " AND a.kind = 'continuous' "
+        # m.year_id: PostgreSQL reads only that year's partition of the marks.
+        "WHERE m.year_id = " + str(int(semester.year_id)) + " "
+        "AND a.semester_id = " + str(int(semester.pk)) + " AND a.kind = 'continuous' "
         "AND " + pupils + " GROUP BY m.enrolment_id, a.subject_id"
     ).format(**fmt)
     average = policy.divide(f"agg.cents * {policy.scale}", "100 * agg.counted")

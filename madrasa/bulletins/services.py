@@ -369,6 +369,7 @@ def publish_bulletins(*, actor: Any, school: School, target: BulletinTarget) -> 
     if target.semester is not None:
         oldest = pending.order_by("computed_at").values_list("computed_at", flat=True).first()
         changed = Mark.objects.filter(
+            Q(year=target.year),  # one year's partition
             Q(enrolment__school=school) & Q(enrolment__year=target.year),
             assessment__semester=target.semester,
             updated_at__gt=oldest,
