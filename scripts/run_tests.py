@@ -83,14 +83,18 @@ def drop_leftover_database(name: str) -> None:
 
 
 def ensure_chromium() -> str | None:
-    """None when Chromium is usable, else why not."""
-    if Path(CHROMIUM).exists():
+    """None when Chromium is usable, else why not. Debian's poppler-utils (pdftotext, which
+    reads back the printed PDFs) is installed with it."""
+    if Path(CHROMIUM).exists() and shutil.which("pdftotext"):
         return None
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        step("installing Debian's chromium for the browser tests")
+        step("installing Debian's chromium and poppler-utils for the browser and PDF tests")
         apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
         run(["apt-get", "update", "-qq"], env=apt_env)
-        run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-core"], env=apt_env)
+        run(
+            ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-core", "poppler-utils"],
+            env=apt_env,
+        )
         if Path(CHROMIUM).exists():
             return None
     return f"{CHROMIUM} not found (install Debian's chromium package)"
@@ -100,7 +104,9 @@ def pytest(label: str, env: dict[str, str], extra: list[str]) -> tuple[int, dict
     step(f"pytest on {label}")
     junit = ROOT / "var" / f"junit-{label}.xml"
     junit.parent.mkdir(exist_ok=True)
-    # Two workers (CI has 2 cores); a module's tests stay on one worker (--dist loadfile).
+    # Two workers (CI has 2 cores); a module's tests stay on one worker (--dist loadfile), except
+    # those of a module of hundreds of tests (the access matrix), shared out one by one
+    # (conftest.py, pytest_xdist_make_scheduler).
     workers = os.environ.get("MADRASA_TEST_WORKERS", "2")
     parallel = ["-n", workers, "--dist", "loadfile"] if workers not in {"", "0", "1"} else []
     code = run(

@@ -31,8 +31,19 @@ def _madrasa(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_sets_up_prints_every_role_and_is_quick_the_second_time(tmp_path: Path) -> None:
-    first = _madrasa(tmp_path, "demo", "--no-serve")
+Demo = tuple[Path, subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """A scratch directory where `madrasa demo --no-serve` set the demo up from nothing, and
+    what that printed. Set up once (about a minute) for both tests."""
+    var_dir = tmp_path_factory.mktemp("demo")
+    return var_dir, _madrasa(var_dir, "demo", "--no-serve")
+
+
+def test_demo_sets_up_prints_every_role_and_is_quick_the_second_time(demo: Demo) -> None:
+    var_dir, first = demo
     assert first.returncode == 0, first.stderr
     for login in (
         "ministere",
@@ -46,12 +57,12 @@ def test_demo_sets_up_prints_every_role_and_is_quick_the_second_time(tmp_path: P
     ):
         assert login in first.stdout
     assert "madrasa-demo-2026" in first.stdout
-    assert (tmp_path / "madrasa.sqlite3").exists()
+    assert (var_dir / "madrasa.sqlite3").exists()
     started = time.monotonic()
-    second = _madrasa(tmp_path, "demo", "--no-serve")
+    second = _madrasa(var_dir, "demo", "--no-serve")
     assert second.returncode == 0, second.stderr
     assert time.monotonic() - started < 30
-    verify = _madrasa(tmp_path, "audit", "verify")
+    verify = _madrasa(var_dir, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
     assert "audit log intact" in verify.stdout
 
@@ -61,8 +72,10 @@ def _get(url: str) -> tuple[int, str]:
         return int(response.status), response.read().decode()
 
 
-def test_demo_serves_the_site(tmp_path: Path) -> None:
-    with running_demo(tmp_path) as server:
+def test_demo_serves_the_site(demo: Demo) -> None:
+    var_dir, first = demo
+    assert first.returncode == 0, first.stderr
+    with running_demo(var_dir) as server:
         status, html = _get(f"{server.url}/accounts/login/")
         assert status == 200
         assert 'dir="rtl"' in html

@@ -232,7 +232,7 @@ def explain_bulletin(bulletin: Bulletin) -> Explanation:
     marks: dict[int, list[MarkStep]] = {}
     for subject_id, number, value, absence in (
         Mark.objects.filter(
-            year_id=bulletin.semester.year_id,  # one year's partition
+            year_id=bulletin.enrolment.year_id,  # one year's partition
             enrolment_id=bulletin.enrolment_id,
             assessment__semester=bulletin.semester,
             assessment__kind=Assessment.Kind.CONTINUOUS,

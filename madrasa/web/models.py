@@ -23,7 +23,8 @@ __all__ = ["IndicatorCell", "IndicatorRefresh"]
 
 class IndicatorRefresh(models.Model):
     """One computation of a year's indicators (queued, running, done or failed), with its steps
-    for the progress indicator."""
+    for the progress indicator. PII: none (who asked for it: a staff account); retention: the
+    latest finished refresh of each year is kept, older ones are deleted by the next."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -62,7 +63,8 @@ class IndicatorRefresh(models.Model):
 
 
 class IndicatorCell(models.Model):
-    """The figures of one province and level in one refresh."""
+    """The figures of one province and level in one refresh. PII: none (counts only); retention:
+    with its refresh."""
 
     refresh = models.ForeignKey(IndicatorRefresh, on_delete=models.CASCADE, related_name="cells")
     province = models.ForeignKey(Province, on_delete=models.CASCADE, related_name="+")
