@@ -6,7 +6,6 @@ The single source for the page's column table, the downloadable template and the
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -82,14 +81,6 @@ PUPIL_REQUIRED_HEADER: tuple[str, ...] = tuple(c.name for c in PUPIL_COLUMNS if 
 GUARDIAN_COLUMNS: tuple[str, ...] = tuple(
     c.name for c in PUPIL_COLUMNS if c.name.startswith("tuteur_")
 )
-
-
-def normalise_header(text: str) -> str:
-    """`Date Naissance`, `date-naissance` and ` DATE_NAISSANCE ` all read as date_naissance;
-    `année_scolaire` reads as annee_scolaire."""
-    text = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip())
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return "_".join(text.replace("-", " ").replace("_", " ").split())
 
 
 def template_csv() -> str:

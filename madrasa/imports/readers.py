@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from .columns import normalise_header
+from madrasa.core.text import normalise_header
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60

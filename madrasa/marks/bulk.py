@@ -32,7 +32,6 @@ import csv
 import hashlib
 import io
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -49,6 +48,7 @@ from madrasa.accounts.roles import Role
 from madrasa.accounts.selectors import Actor
 from madrasa.core.audit import record_event
 from madrasa.core.errors import InvalidInput
+from madrasa.core.text import normalise_header
 from madrasa.enrolment.models import Enrolment, SchoolClass
 from madrasa.grading.models import AbsenceCode, Subject, SubjectCoefficient
 from madrasa.grading.services import policy_for
@@ -264,12 +264,10 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 # Reading the header ---------------------------------------------------------------------------
 
 
-def normalise_header(text: str) -> str:
-    """`Code National`, `code-national` and ` CODE_NATIONAL ` all read as code_national;
-    `matière` reads as matiere (the pupil import's rule)."""
-    text = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip())
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    name = "_".join(text.replace("-", " ").replace("_", " ").split())
+def header_name(text: str) -> str:
+    """A column of the file as the import knows it: normalised as the pupil import does
+    (`Matière` reads as matiere), then the older names mapped (`code_massar` → code_national)."""
+    name = normalise_header(text)
     return ALIASES.get(name, name)
 
 
@@ -301,7 +299,7 @@ def _read_header(source: IO[bytes]) -> _Header:
     ignored: list[str] = []
     seen: set[str] = set()
     for i, cell in enumerate(cells):
-        name = normalise_header(cell)
+        name = header_name(cell)
         if name in COLUMN_OF_ROLE.values():
             if name in seen:
                 raise MarksFileRefused(

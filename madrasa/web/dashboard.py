@@ -63,6 +63,7 @@ __all__ = [
     "ensure_fresh",
     "get_dashboard",
     "latest_refresh",
+    "open_year",
     "pending_refresh",
     "request_refresh",
     "run_refresh",
@@ -310,7 +311,8 @@ def compute_indicators(
     )
 
 
-def _current_year() -> SchoolYear | None:
+def open_year() -> SchoolYear | None:
+    """The current school year, or None before the ministry has opened one."""
     return SchoolYear.objects.filter(is_current=True).first()
 
 
@@ -474,7 +476,7 @@ def get_dashboard(actor: Actor, *, region_code: str = "", province_code: str = "
         scope = "nation" if actor.is_national else "territory"
     if not provinces:
         raise PermissionDenied(_("Your role covers no territory."), code="no_territory")
-    year = _current_year()
+    year = open_year()
     if year is None:
         return Dashboard(year=None, scope=scope, region=region, province=province, total=Figures())
     refresh = latest_refresh(year)

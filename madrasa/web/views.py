@@ -21,9 +21,8 @@ from madrasa.registry.access import (
     visible_schools,
     visible_students,
 )
-from madrasa.registry.models import SchoolYear
 from madrasa.registry.selectors import list_reference_regions
-from madrasa.web.dashboard import ensure_fresh, get_dashboard, request_refresh
+from madrasa.web.dashboard import ensure_fresh, get_dashboard, open_year, request_refresh
 
 DASHBOARD_ROLES = frozenset({Role.MINISTRY, Role.ACADEMY, Role.DIRECTORATE})
 
@@ -56,7 +55,7 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_GET
 @page(roles=DASHBOARD_ROLES)
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    year = SchoolYear.objects.filter(is_current=True).first()
+    year = open_year()
     if year is not None:
         ensure_fresh(year)  # queues a refresh when the stored figures are missing or too old
     board = get_dashboard(
@@ -79,7 +78,7 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page(roles=frozenset({Role.MINISTRY}))
 def dashboard_refresh(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The ministry asks for the figures to be computed again now."""
-    year = SchoolYear.objects.filter(is_current=True).first()
+    year = open_year()
     if year is not None:
         request_refresh(actor=actor.user, year=year)
     return redirect("web:dashboard")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from madrasa.imports.columns import PUPIL_COLUMN_NAMES, normalise_header, template_csv
+from madrasa.core.text import normalise_header
+from madrasa.imports.columns import PUPIL_COLUMN_NAMES, template_csv
 from madrasa.imports.messages import MESSAGES, describe, error_line
 from madrasa.imports.readers import UnreadableFile, open_table
 from madrasa.imports.rules import (

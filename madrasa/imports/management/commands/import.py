@@ -22,8 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from madrasa.accounts.models import User
-from madrasa.accounts.selectors import Actor, get_actor
+from madrasa.accounts.cli import command_actor
+from madrasa.accounts.selectors import Actor
 from madrasa.core.progress import TerminalProgress
 from madrasa.imports.access import IMPORT_ROLES
 from madrasa.imports.messages import format_count
@@ -88,17 +88,11 @@ class Command(BaseCommand):
             self._import_pupils(options)
 
     def _actor(self, username: str) -> Actor | None:
-        if not username:
-            return None
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(_("no active user %(name)s") % {"name": username})
-        actor = get_actor(user)
-        if not actor.roles & IMPORT_ROLES:
-            raise CommandError(
-                _("%(name)s holds no role that may import pupils") % {"name": username}
-            )
-        return actor
+        return command_actor(
+            username,
+            allowed=lambda actor: bool(actor.roles & IMPORT_ROLES),
+            refusal=_("%(name)s holds no role that may import pupils"),
+        )
 
     def _import_pupils(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]

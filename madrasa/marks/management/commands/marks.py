@@ -21,8 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from madrasa.accounts.models import User
-from madrasa.accounts.selectors import Actor, get_actor
+from madrasa.accounts.cli import command_actor
+from madrasa.accounts.selectors import Actor
 from madrasa.core.errors import DomainError
 from madrasa.core.progress import TerminalProgress
 from madrasa.enrolment.services import year_or_current
@@ -100,17 +100,11 @@ class Command(BaseCommand):
             self._import(options)
 
     def _actor(self, username: str) -> Actor | None:
-        if not username:
-            return None
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(_("no active user %(name)s") % {"name": username})
-        actor = get_actor(user)
-        if not actor.roles & BULK_IMPORT_ROLES:
-            raise CommandError(
-                _("%(name)s holds no role that may import marks") % {"name": username}
-            )
-        return actor
+        return command_actor(
+            username,
+            allowed=lambda actor: bool(actor.roles & BULK_IMPORT_ROLES),
+            refusal=_("%(name)s holds no role that may import marks"),
+        )
 
     def _import(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]

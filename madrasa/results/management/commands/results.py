@@ -27,8 +27,8 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from madrasa.accounts.models import User
-from madrasa.accounts.selectors import Actor, get_actor
+from madrasa.accounts.cli import command_actor
+from madrasa.accounts.selectors import Actor
 from madrasa.core.errors import DomainError
 from madrasa.grading.models import ExamScheme
 from madrasa.registry.models import SchoolYear
@@ -111,15 +111,11 @@ class Command(BaseCommand):
                 raise CommandError(str(exc.message)) from None
 
     def _actor(self, username: str) -> Actor | None:
-        if not username:
-            return None
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(_("no active user %(name)s") % {"name": username})
-        actor = get_actor(user)
-        if not can_run_exams(actor):
-            raise CommandError(_("%(name)s is not the exam administration") % {"name": username})
-        return actor
+        return command_actor(
+            username,
+            allowed=can_run_exams,
+            refusal=_("%(name)s is not the exam administration"),
+        )
 
     def _handle(self, options: dict[str, Any]) -> None:
         actor = self._actor(options["username"])

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from madrasa.core.progress import TerminalProgress
 from madrasa.registry.models import SchoolYear
-from madrasa.web.dashboard import request_refresh, run_refresh
+from madrasa.web.dashboard import open_year, request_refresh, run_refresh
 from madrasa.web.models import IndicatorRefresh
 
 
@@ -29,11 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         code = options["year"]
-        year = (
-            SchoolYear.objects.filter(code=code).first()
-            if code
-            else SchoolYear.objects.filter(is_current=True).first()
-        )
+        year = SchoolYear.objects.filter(code=code).first() if code else open_year()
         if year is None:
             raise CommandError(f"unknown school year {code}" if code else "no current school year")
         refresh = request_refresh(actor=None, year=year, schedule=False)
